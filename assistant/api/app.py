@@ -1,0 +1,44 @@
+"""App factory: the embedder, Chroma and BM25 load once in the lifespan and live on app.state."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+
+from fastapi import FastAPI, Request
+
+from assistant.api import errors
+from assistant.api.search_router import router as search_router
+from assistant.errors import AssistantError
+from assistant.settings import Settings
+
+log = logging.getLogger("assistant.api")
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """A FastAPI app over the index the settings point at (503 until an index exists)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.settings = settings
+        app.state.retriever = None
+        app.state.load_error = None
+        try:
+            from assistant.components import Components
+
+            app.state.retriever = Components.load(settings).retriever()
+        except AssistantError as err:  # keep serving: /healthz answers, the rest says what to do
+            app.state.load_error = err
+            log.warning("index not loaded: %s", err)
+        yield
+
+    app = FastAPI(title="政策知识助手", version="0.1.0", lifespan=lifespan)
+    errors.install(app)
+    app.include_router(search_router)
+
+    @app.get("/healthz", tags=["运维"])
+    def healthz(request: Request) -> dict:
+        return {"status": "ok", "index_loaded": request.app.state.retriever is not None}
+
+    return app

@@ -1,0 +1,29 @@
+"""Domain errors, turned into HTTP statuses and CLI messages at the edges (messages in Chinese)."""
+
+
+class AssistantError(Exception):
+    """Base class; `str(err)` is the message a user reads."""
+
+
+class ConfigError(AssistantError):
+    """Settings that cannot work (bad path, unknown embedder, missing extra)."""
+
+
+class UnreadableFileError(AssistantError):
+    """A corpus file that cannot be read, decoded or parsed; ingest skips it."""
+
+
+class IndexMissingError(AssistantError):
+    """No built index where the settings point."""
+
+
+class IndexModelMismatchError(AssistantError):
+    """The index was built with another embedding model than the one configured."""
+
+
+class StoreUnavailableError(AssistantError):
+    """The vector store cannot be reached."""
+
+
+class NotFoundError(AssistantError):
+    """An unknown document or chunk id."""

@@ -1,0 +1,1 @@
+"""Eval harness: retrieval recall against question sets with gold passages, side by side with a baseline."""

@@ -1,0 +1,1 @@
+"""Corpus file → loader → cleaning → structure → chunks → store."""

@@ -1,0 +1,164 @@
+"""Incremental ingest: only changed files are parsed and embedded; removed files leave the index."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from langchain_core.embeddings import Embeddings
+
+from assistant.errors import AssistantError, UnreadableFileError
+from assistant.ingest.catalog import Catalog
+from assistant.ingest.chunking import chunk_document
+from assistant.ingest.structure import parse_document
+from assistant.loaders import SUPPORTED_SUFFIXES, load_text
+from assistant.retrieval.tokenizer import TOKENIZER_VERSION, Tokenizer
+from assistant.store import ChromaStore
+from assistant.types import Chunk, DocumentRecord
+
+PARSER_VERSION = "structure-v2"
+NOT_DOCUMENTS = {"catalog.tsv", "readme.md", "readme.txt"}
+
+
+@dataclass
+class Source:
+    path: Path
+    root: Path
+    doc_id: str
+
+
+@dataclass
+class IngestReport:
+    documents: int = 0
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    removed: list[str] = field(default_factory=list)
+    chunks: int = 0  # chunks written in this run
+    total_chunks: int = 0  # chunks live in the index afterwards
+    embedded: int = 0  # passages sent to the model (not found in the cache)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def discover(paths: list[Path]) -> tuple[list[Source], list[tuple[str, str]]]:
+    """Document files under the given paths, and the files skipped with the reason."""
+    sources, skipped = [], []
+    for given in paths:
+        if not given.exists():
+            raise AssistantError(f"路径不存在：{given}")
+        root = given if given.is_dir() else given.parent
+        files = sorted(p for p in given.rglob("*") if p.is_file()) if given.is_dir() else [given]
+        for path in files:
+            rel = path.relative_to(root).as_posix()
+            if any(part.startswith(".") for part in path.relative_to(root).parts) or path.name.lower() in NOT_DOCUMENTS:
+                continue
+            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                skipped.append((rel, f"不支持的文件类型 {path.suffix or '（无扩展名）'}"))
+                continue
+            sources.append(Source(path=path, root=root.resolve(), doc_id=rel))
+    return sources, skipped
+
+
+class Ingestor:
+    """Brings the store in line with the files under the given roots."""
+
+    def __init__(self, store: ChromaStore, embeddings: Embeddings, tokenizer: Tokenizer, chunk_max_chars: int):
+        self.store = store
+        self.embeddings = embeddings
+        self.tokenizer = tokenizer
+        self.cap = chunk_max_chars
+
+    def _hash(self, data: bytes, catalog: Catalog, doc_id: str) -> str:
+        digest = hashlib.sha256(data)
+        digest.update(repr((catalog.get(doc_id), sorted(catalog.parts(doc_id).items()), PARSER_VERSION,
+                            TOKENIZER_VERSION, self.cap, self.store.model)).encode())
+        return digest.hexdigest()
+
+    def run(self, paths: list[Path], on_progress: Callable[[str, int, int], None] | None = None) -> IngestReport:
+        started = time.perf_counter()
+        sources, skipped = discover(paths)
+        report = IngestReport(skipped=skipped)
+        existing = {r.doc_id: r for r in self.store.documents()}
+        catalogs: dict[Path, Catalog] = {}
+        todo: list[tuple[Source, str, list[Chunk], str]] = []
+        for src in sources:
+            catalog = catalogs.setdefault(src.root, Catalog.load(src.root))
+            try:
+                data = src.path.read_bytes()
+            except OSError as err:
+                report.skipped.append((src.doc_id, f"无法读取：{err.strerror or err}"))
+                continue
+            digest = self._hash(data, catalog, src.doc_id)
+            old = existing.get(src.doc_id)
+            if old and old.content_hash == digest:
+                report.unchanged += 1
+                continue
+            try:
+                entry = catalog.get(src.doc_id)
+                parsed = parse_document(load_text(src.path), entry=entry,
+                                        part_entries=catalog.parts(src.doc_id), name=src.path.stem)
+                chunks = chunk_document(parsed, src.doc_id, entry.title if entry else "", self.cap)
+            except UnreadableFileError as err:
+                report.skipped.append((src.doc_id, str(err)))
+                continue
+            if not chunks:
+                report.skipped.append((src.doc_id, "没有可索引的正文"))
+                continue
+            todo.append((src, digest, chunks, parsed.kind))
+
+        total = sum(len(chunks) for _, _, chunks, _ in todo)
+        done = 0
+        for src, digest, chunks, kind in todo:
+            self._write(src, digest, chunks, kind, existing.get(src.doc_id))
+            (report.updated if src.doc_id in existing else report.added).append(src.doc_id)
+            report.chunks += len(chunks)
+            done += len(chunks)
+            if on_progress:
+                on_progress(src.doc_id, done, total)
+
+        present = {src.doc_id for src in sources}
+        roots = {str(src.root) for src in sources} | {str(p.resolve()) for p in paths if p.is_dir()}
+        for doc_id, record in existing.items():
+            if record.root in roots and doc_id not in present:
+                self.remove(doc_id)
+                report.removed.append(doc_id)
+        self.sweep()
+        records = self.store.documents()
+        report.documents = len(records)
+        report.total_chunks = sum(len(r.chunk_ids) for r in records)
+        report.embedded = getattr(self.embeddings, "misses", 0)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _write(self, src: Source, digest: str, chunks: list[Chunk], kind: str, old: DocumentRecord | None) -> None:
+        vectors = self.embeddings.embed_documents([c.embed_text for c in chunks])
+        tokens = [self.tokenizer.tokens(f"{c.title} {c.section} {c.text}") for c in chunks]
+        self.store.upsert_chunks(chunks, vectors, tokens)
+        head = chunks[0]
+        self.store.put_document(DocumentRecord(  # the commit point for this document
+            doc_id=src.doc_id, title=head.doc_title, kind=kind, status=head.status, content_hash=digest,
+            chunk_ids=[c.id for c in chunks], doc_number=head.doc_number, issuer=head.issuer, date=head.date,
+            superseded_by=head.superseded_by, source_path=str(src.path.resolve()), root=str(src.root),
+            ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        ))
+        if old:
+            keep = {c.id for c in chunks}
+            self.store.delete_chunks([cid for cid in old.chunk_ids if cid not in keep])
+
+    def remove(self, doc_id: str) -> None:
+        """Drop a document: its record first (it disappears at once), then its chunks."""
+        record = next((r for r in self.store.documents() if r.doc_id == doc_id), None)
+        self.store.delete_document(doc_id)
+        if record:
+            self.store.delete_chunks(record.chunk_ids)
+
+    def sweep(self) -> int:
+        """Delete chunks no document lists (left by an interrupted run)."""
+        orphans = sorted(self.store.all_chunk_ids() - self.store.live_chunk_ids())
+        self.store.delete_chunks(orphans)
+        return len(orphans)

@@ -1,0 +1,191 @@
+"""Dense (Chroma) and BM25 (jieba) results fused by reciprocal rank, with document preferences."""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field, replace
+
+import bm25s
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from assistant.retrieval.doc_names import DocNameIndex
+from assistant.retrieval.tokenizer import Tokenizer
+from assistant.store import ChromaStore
+from assistant.types import Chunk
+
+_OLD_VERSION = re.compile(r"(19|20)\d\d年(版|修订|的)|旧版|旧条例|原条例|修订前|已废止|废止")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict results to some documents, kinds or statuses (empty: no restriction)."""
+
+    doc_ids: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+
+    def allows(self, chunk: Chunk) -> bool:
+        return ((not self.doc_ids or chunk.doc_id in self.doc_ids)
+                and (not self.kinds or chunk.kind in self.kinds or _collection_kind(chunk) in self.kinds)
+                and (not self.statuses or chunk.status in self.statuses))
+
+
+def _collection_kind(chunk: Chunk) -> str:
+    return "case_collection" if chunk.kind == "case" else chunk.kind
+
+
+@dataclass(frozen=True)
+class RetrievalParams:
+    """Knobs measured with the eval harness (see README)."""
+
+    candidates: int = 50
+    rrf_k: float = 10.0
+    dense_weight: float = 1.0
+    bm25_weight: float = 1.5
+    named_doc_bonus: float = 0.5  # × the top fused score, for chunks of a document the question names
+    superseded_factor: float = 0.8
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    score: float
+    dense: float = 0.0
+    bm25: float = 0.0
+    dense_rank: int = 0  # 1-based; 0: not among the dense candidates
+    bm25_rank: int = 0
+    named: bool = False
+
+
+@dataclass
+class _Snapshot:
+    chunks: list[Chunk]
+    position: dict[str, int]
+    bm25: bm25s.BM25 | None
+    names: DocNameIndex
+    stamp: tuple = field(default_factory=tuple)
+
+
+class HybridRetriever:
+    """Search over the live chunks of the store; `refresh()` picks up a changed index."""
+
+    def __init__(self, store: ChromaStore, embeddings: Embeddings, tokenizer: Tokenizer,
+                 params: RetrievalParams | None = None):
+        self.store = store
+        self.embeddings = embeddings
+        self.tokenizer = tokenizer
+        self.params = params or RetrievalParams()
+        self._lock = threading.Lock()
+        self._snap = self._build()
+
+    def _build(self) -> _Snapshot:
+        records = self.store.documents()
+        live = [cid for r in records for cid in r.chunk_ids]
+        chunks, tokens = self.store.load_chunks(live) if live else ([], [])
+        bm25 = None
+        if chunks:
+            bm25 = bm25s.BM25()
+            bm25.index([t or [""] for t in tokens], show_progress=False)
+        stamp = tuple(sorted((r.doc_id, r.content_hash, r.status) for r in records))
+        return _Snapshot(chunks, {c.id: i for i, c in enumerate(chunks)}, bm25, DocNameIndex(chunks), stamp)
+
+    def refresh(self) -> bool:
+        """Reload if the documents changed since the last load; True when it did."""
+        records = self.store.documents()
+        stamp = tuple(sorted((r.doc_id, r.content_hash, r.status) for r in records))
+        if stamp == self._snap.stamp:
+            return False
+        snap = self._build()
+        with self._lock:
+            self._snap = snap
+        return True
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        return self._snap.chunks
+
+    def search(self, query: str, k: int = 5, filters: Filters | None = None) -> list[Hit]:
+        """The k best passages for a question."""
+        snap, p = self._snap, self.params
+        if not snap.chunks:
+            return []
+        filters = filters or Filters()
+        allowed = np.array([filters.allows(c) for c in snap.chunks], dtype=bool)
+        bm25_scores = self._bm25(snap, query, allowed)
+        bm25_order = [int(i) for i in np.argsort(-bm25_scores)[: p.candidates] if bm25_scores[i] > 0]
+        dense = self._dense(snap, query, allowed)
+
+        fused: dict[int, float] = {}
+        for rank, i in enumerate(bm25_order, 1):
+            fused[i] = fused.get(i, 0.0) + p.bm25_weight / (p.rrf_k + rank)
+        for rank, (i, _) in enumerate(dense, 1):
+            fused[i] = fused.get(i, 0.0) + p.dense_weight / (p.rrf_k + rank)
+        if not fused:
+            return []
+        dense_score = dict(dense)
+        dense_rank = {i: r for r, (i, _) in enumerate(dense, 1)}
+        bm25_rank = {i: r for r, i in enumerate(bm25_order, 1)}
+        named = snap.names.named_titles(query)
+        top = max(fused.values())
+        old_ok = bool(_OLD_VERSION.search(query))
+        hits = []
+        for i, score in fused.items():
+            chunk = snap.chunks[i]
+            is_named = chunk.title in named
+            if is_named:
+                score += p.named_doc_bonus * top
+            if chunk.status == "superseded" and not old_ok:
+                score *= p.superseded_factor
+            hits.append(Hit(chunk, score, dense_score.get(i, 0.0), float(bm25_scores[i]),
+                            dense_rank.get(i, 0), bm25_rank.get(i, 0), is_named))
+        hits.sort(key=lambda h: -h.score)
+        return _in_force_first(hits)[:k]
+
+    def _bm25(self, snap: _Snapshot, query: str, allowed: np.ndarray) -> np.ndarray:
+        tokens = [t for t in self.tokenizer.query_tokens(query) if t in snap.bm25.vocab_dict]
+        if not tokens:
+            return np.zeros(len(snap.chunks), dtype=np.float32)
+        return snap.bm25.get_scores(tokens) * allowed
+
+    def _dense(self, snap: _Snapshot, query: str, allowed: np.ndarray) -> list[tuple[int, float]]:
+        vector = self.embeddings.embed_query(query)
+        found = self.store.query(vector, self.params.candidates * 2)
+        out = []
+        for cid, sim in found:
+            i = snap.position.get(cid)
+            if i is not None and allowed[i]:
+                out.append((i, sim))
+        return out[: self.params.candidates]
+
+    def siblings(self, chunk: Chunk) -> list[Chunk]:
+        """All pieces of the unit a split chunk came from, in order."""
+        return sorted((c for c in self._snap.chunks if c.doc_id == chunk.doc_id and c.section == chunk.section
+                       and c.pieces == chunk.pieces), key=lambda c: c.start)
+
+
+def _in_force_first(hits: list[Hit]) -> list[Hit]:
+    """A superseded passage never ranks above the in-force passage of its successor that says the same."""
+    out = list(hits)
+    for idx, hit in enumerate(out):
+        if hit.chunk.status != "superseded":
+            continue
+        for later in range(idx + 1, len(out)):
+            other = out[later]
+            if other.chunk.status == "in_force" and _same_provision(hit.chunk, other.chunk):
+                out.insert(idx, replace(out.pop(later), score=max(other.score, hit.score)))
+                break
+    return out
+
+
+def _same_provision(old: Chunk, new: Chunk) -> bool:
+    if old.superseded_by and old.superseded_by != new.doc_id:
+        return False
+    a, b = _bigrams(old.text), _bigrams(new.text)
+    return bool(a and b) and len(a & b) / min(len(a), len(b)) >= 0.6
+
+
+def _bigrams(text: str) -> set[str]:
+    chars = [c for c in text if not c.isspace()]
+    return {a + b for a, b in zip(chars, chars[1:])}

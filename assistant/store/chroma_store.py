@@ -1,0 +1,114 @@
+"""Chroma holds everything: chunks (vector, text, metadata, BM25 tokens) and one record per document.
+
+A document's record lists its chunk ids and is written after its chunks, so it is the commit point:
+chunks that no record lists are invisible and swept away by the next ingest.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+
+from assistant.errors import IndexMissingError, IndexModelMismatchError, StoreUnavailableError
+from assistant.types import Chunk, DocumentRecord
+
+SCHEMA = 1
+_CHUNK_FIELDS = {f.name for f in fields(Chunk)}
+
+
+class ChromaStore:
+    """Two collections: `<name>` for chunks, `<name>-documents` for document records."""
+
+    def __init__(self, index_dir: Path, collection: str, model: str, create: bool = False):
+        self.model = model
+        chroma_dir = index_dir / "chroma"
+        if not create and not chroma_dir.exists():
+            raise IndexMissingError(f"索引不存在（{index_dir}）：请先运行 assistant ingest 构建索引")
+        try:
+            self.client = chromadb.PersistentClient(
+                path=str(chroma_dir), settings=ChromaSettings(anonymized_telemetry=False))
+            names = {c.name for c in self.client.list_collections()}
+        except Exception as err:  # chromadb raises several kinds for an unusable directory
+            raise StoreUnavailableError(f"无法打开索引目录 {chroma_dir}：{err}") from err
+        if not create and collection not in names:
+            raise IndexMissingError(f"索引中没有集合 {collection}：请先运行 assistant ingest 构建索引")
+        # embedding_function=None: we always pass vectors, so Chroma's default (a download) never runs
+        self.chunks = self.client.get_or_create_collection(
+            collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedding_model": model, "schema": SCHEMA})
+        self.docs = self.client.get_or_create_collection(f"{collection}-documents", embedding_function=None)
+        built_with = (self.chunks.metadata or {}).get("embedding_model")
+        if built_with and built_with != model:
+            raise IndexModelMismatchError(
+                f"索引是用向量模型 {built_with} 构建的，当前配置为 {model}；"
+                "请换回原模型，或删除索引目录后重新运行 assistant ingest")
+
+    # --- chunks -------------------------------------------------------------------------------
+    def upsert_chunks(self, chunks: list[Chunk], vectors: list[list[float]], tokens: list[list[str]]) -> None:
+        for i in range(0, len(chunks), 256):
+            batch = chunks[i:i + 256]
+            self.chunks.upsert(
+                ids=[c.id for c in batch],
+                embeddings=vectors[i:i + 256],
+                documents=[c.text for c in batch],
+                metadatas=[{**c.metadata(), "tokens": " ".join(t)} for c, t in zip(batch, tokens[i:i + 256])],
+            )
+
+    def delete_chunks(self, ids: list[str]) -> None:
+        for i in range(0, len(ids), 512):
+            self.chunks.delete(ids=ids[i:i + 512])
+
+    def all_chunk_ids(self) -> set[str]:
+        return set(self.chunks.get(include=[])["ids"])
+
+    def load_chunks(self, ids: list[str] | None = None) -> tuple[list[Chunk], list[list[str]]]:
+        """Chunks with their BM25 tokens (all of them, or the given ids)."""
+        chunks, tokens = [], []
+        got = self.chunks.get(ids=ids, include=["documents", "metadatas"]) if ids is not None else \
+            self.chunks.get(include=["documents", "metadatas"])
+        for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
+            chunks.append(chunk_from_record(cid, text, meta))
+            tokens.append((meta.get("tokens") or "").split())
+        return chunks, tokens
+
+    def query(self, vector: list[float], n: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the nearest chunks."""
+        total = self.chunks.count()
+        if total == 0:
+            return []
+        try:
+            got = self.chunks.query(query_embeddings=[vector], n_results=min(n, total), where=where or None,
+                                    include=["distances"])
+        except Exception as err:
+            raise StoreUnavailableError(f"向量库查询失败：{err}") from err
+        return [(cid, 1.0 - dist) for cid, dist in zip(got["ids"][0], got["distances"][0])]
+
+    # --- documents ------------------------------------------------------------------------------
+    def put_document(self, record: DocumentRecord) -> None:
+        meta = {k: (json.dumps(v) if k == "chunk_ids" else v) for k, v in asdict(record).items()}
+        self.docs.upsert(ids=[record.doc_id], embeddings=[[1.0]], documents=[record.title], metadatas=[meta])
+
+    def delete_document(self, doc_id: str) -> None:
+        self.docs.delete(ids=[doc_id])
+
+    def documents(self) -> list[DocumentRecord]:
+        got = self.docs.get(include=["metadatas"])
+        records = []
+        for meta in got["metadatas"]:
+            data = {k: v for k, v in meta.items() if k in DocumentRecord.__dataclass_fields__}
+            data["chunk_ids"] = json.loads(data.get("chunk_ids") or "[]")
+            records.append(DocumentRecord(**data))
+        return records
+
+    def live_chunk_ids(self) -> set[str]:
+        return {cid for record in self.documents() for cid in record.chunk_ids}
+
+
+def chunk_from_record(cid: str, text: str, meta: dict[str, Any]) -> Chunk:
+    data = {k: v for k, v in meta.items() if k in _CHUNK_FIELDS}
+    return Chunk(id=cid, text=text, **data)

@@ -1,0 +1,61 @@
+"""Fixtures shared by the test files: the ../shared corpus, fast settings, built components."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from assistant.components import Components
+from assistant.settings import Settings
+
+SHARED_DIR = Path(__file__).resolve().parents[2] / "shared"
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The shared read-only data next to the project (../shared); tests that need it skip without it."""
+    if not (SHARED_DIR / "corpus").is_dir():
+        pytest.skip(f"需要 ../shared（共享语料不在 {SHARED_DIR}）")
+    return SHARED_DIR
+
+
+@pytest.fixture(scope="session")
+def shared_corpus(shared_dir: Path) -> Path:
+    return shared_dir / "corpus"
+
+
+@pytest.fixture
+def fake_settings(tmp_path: Path) -> Settings:
+    """Settings on a fresh index in tmp_path with the deterministic fake embedder (no model download)."""
+    return Settings(index_dir=tmp_path / "index", embedder="fake", embedding_cache=tmp_path / "cache.sqlite")
+
+
+def load_components(settings: Settings, create: bool = True) -> Components:
+    """Components for the given settings; `create=True` makes the index when it does not exist yet."""
+    return Components.load(settings, create=create)
+
+
+@pytest.fixture
+def make_components() -> Callable[..., Components]:
+    """`make_components(settings, create=True)`: a fixture handle on `load_components`."""
+    return load_components
+
+
+@pytest.fixture
+def components(fake_settings: Settings) -> Components:
+    """Components on a new, empty index under tmp_path (fake embedder)."""
+    return load_components(fake_settings)
+
+
+@pytest.fixture(scope="session")
+def embedding_cache(tmp_path_factory) -> Path:
+    """One embedding cache for the whole session (and across runs when ASSISTANT_TEST_CACHE is set):
+    the real embedder sees each passage once, so rebuilding indexes in tests is fast."""
+    import os
+
+    folder = os.environ.get("ASSISTANT_TEST_CACHE")
+    root = Path(folder) if folder else tmp_path_factory.mktemp("embedding-cache")
+    root.mkdir(parents=True, exist_ok=True)
+    return root / "embeddings.sqlite"
