@@ -150,5 +150,33 @@ def serve(host: Annotated[str | None, typer.Option(help="监听地址")] = None,
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
 
 
+@app.command()
+def bench(what: Annotated[str, typer.Argument(help="ingest 或 search")] = "search",
+          paths: Annotated[list[Path] | None, typer.Option("--path", help="ingest 基准用的语料（默认 corpus/）")] = None,
+          questions: Annotated[Path | None, typer.Option("--questions", help="search 基准用的问题集")] = None,
+          clients: Annotated[int, typer.Option(min=1, max=64)] = 8, index_dir: IndexDir = None) -> None:
+    """基准：入库速度对比模型本身的向量化速度；检索延迟对比单次查询向量化耗时。"""
+    from assistant.evaluation import bench as b
+    from assistant.evaluation.questions import load_questions
+
+    try:
+        settings = _settings(index_dir)
+        if what == "ingest":
+            r = b.bench_ingest(settings, paths or [settings.corpus_dir])
+            console.print(f"入库 {r['documents']} 个文档、{r['passages']} 个片段：{r['ingest_rate']:.2f} 片段/秒；"
+                          f"模型本身 {r['embed_rate']:.2f} 片段/秒；耗时比 {r['ratio']:.2f}×；峰值内存 {r['peak_rss_mb']:.0f} MB")
+        elif what == "search":
+            qs = [q.question for q in load_questions([questions or Path("eval/seed.jsonl")])]
+            r = b.bench_search(settings, qs, clients=clients)
+            console.print(f"{r['queries']} 次检索：单请求 p50 {r['single_p50_ms']:.1f} ms / p95 {r['single_p95_ms']:.1f} ms；"
+                          f"{clients} 并发 p50 {r['concurrent_p50_ms']:.1f} ms / p95 {r['concurrent_p95_ms']:.1f} ms，"
+                          f"{r['throughput_qps']:.1f} 次/秒；查询向量化 p50 {r['embed_p50_ms']:.1f} ms；"
+                          f"p50/向量化 = {r['p50_over_embed']:.2f}×；峰值内存 {r['peak_rss_mb']:.0f} MB")
+        else:
+            raise AssistantError("bench 只支持 ingest 或 search")
+    except AssistantError as err:
+        _fail(err)
+
+
 def main() -> None:  # pragma: no cover
     app()

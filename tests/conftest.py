@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 import pytest
 
+import assistant.components
 from assistant.components import Components
+from assistant.retrieval.tokenizer import Tokenizer
 from assistant.settings import Settings
 
 SHARED_DIR = Path(__file__).resolve().parents[2] / "shared"
@@ -59,3 +62,19 @@ def embedding_cache(tmp_path_factory) -> Path:
     root = Path(folder) if folder else tmp_path_factory.mktemp("embedding-cache")
     root.mkdir(parents=True, exist_ok=True)
     return root / "embeddings.sqlite"
+
+
+@cache
+def _session_tokenizer() -> Tokenizer:
+    return Tokenizer()
+
+
+@pytest.fixture
+def shared_tokenizer(monkeypatch) -> Tokenizer:
+    """Opt-in: `Components.load` reuses one jieba tokenizer (about 1.5 s to build) instead of a new one.
+
+    The instance is shared by every test that asks for it; `add_words` on it is visible to the others.
+    """
+    tokenizer = _session_tokenizer()
+    monkeypatch.setattr(assistant.components, "Tokenizer", lambda: tokenizer)
+    return tokenizer
