@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from assistant.ingest.chunking import chunk_document, split_spans
@@ -14,7 +14,9 @@ from assistant.ingest.markers import is_heading_like
 from assistant.ingest.structure import parse_document
 
 # CJK characters that never spell a title word (关于/通知/意见/措施/准则/办法/法/条例/规定/规则/决定), an issuer line
-# (…文件), a 文号 (…号), a 目录, a 案例 or an 作者 line: the parsers' only legitimate reasons to leave a line out.
+# (…文件), a 文号 (…号), a 目录, a 案例 or an 作者 line. Those make the parsers leave whole lines out: a header line,
+# or (known bugs, pinned as strict xfails in test_structure.py) a long first line holding a title word, a 目录 with
+# no repeated title, a '案例' document without 目录. With them excluded, only heading-like lines may be left out.
 CJK = "党员干部组织责任领导监督管理纪律处分检查问题制度建设改革人民群众一二三十百"
 PUNCT = "。，；！？：、“”"
 MARKERS = [
@@ -29,7 +31,7 @@ ATOMS = st.one_of(
 _INLINE = st.sampled_from(list(CJK + PUNCT + "0123456789") + [" ", "\u3000"])
 LINES = st.tuples(
     st.sampled_from([""] * 4 + MARKERS),  # what opens the line
-    st.lists(_INLINE, max_size=90).map("".join),  # its words
+    st.integers(0, 90).flatmap(lambda n: st.lists(_INLINE, min_size=n, max_size=n)).map("".join),  # its words
     st.sampled_from(["", "。", "。", "；", "：", "，", "”"]),  # how it ends
 ).map("".join)
 TEXTS = st.one_of(
@@ -75,7 +77,6 @@ def test_split_spans_prefer_line_ends(text, cap):
 
 def _check_pipeline(raw: str, kind: str, cap: int) -> None:
     lines = clean_lines(raw)
-    assume(lines)  # nothing left after cleaning: see test_text_of_artefacts_only_parses_to_nothing
     parsed = parse_document(raw, kind=kind)
     source = parsed.text
     assert source == cleaned_text(lines)
@@ -126,10 +127,8 @@ def test_long_paragraphs_never_exceed_cap(paragraphs, cap):
     _check_pipeline(raw, "regulation", cap)
 
 
-@pytest.mark.xfail(strict=True, raises=IndexError,
-                   reason="BUG structure/__init__.py _single: lines[lo] with no cleaned lines (empty text, or only "
-                   "page numbers / 此页无正文 / markdown rules) raises IndexError; ingest then aborts the whole run")
-@pytest.mark.parametrize("raw", ["", "— 3 —\n(此页无正文)\n", "---\n12\n"])
+@pytest.mark.parametrize("raw", ["", "— 3 —\n(此页无正文)\n", "---\n12\n"],
+                         ids=["empty", "page-number-and-blank-page", "rule-and-bare-number"])
 def test_text_of_artefacts_only_parses_to_nothing(raw):
     parsed = parse_document(raw)
     assert chunk_document(parsed, "doc.md", "", 600) == []

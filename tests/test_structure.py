@@ -424,13 +424,22 @@ def test_law_with_chapter_toc_is_a_regulation():
     assert detect_kind(clean_lines(raw)) == "regulation"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG detect_kind: '案例' anywhere in the first three lines or the file name makes "
-                   "a case_collection even without a 目录; with no 目录 titles there are no parts and every line is dropped")
-@pytest.mark.parametrize("raw, name", [
+@pytest.mark.xfail(strict=True, reason="BUG detect_kind: '案例' in the first three lines or the file name makes a "
+                   "case_collection even without a 目录; with no 目录 titles there are no parts and every line is "
+                   "dropped")
+@pytest.mark.parametrize("raw, name, kept", [
     ("关于加强典型案例宣传工作的通知\n各单位：\n为发挥典型案例的警示教育作用，现就有关事项通知如下。\n"
-     "一、高度重视。各单位要把案例宣传作为重要工作。", ""),
-    ("第一条 这是正文内容。\n第二条 这也是正文内容。", "典型案例选编"),
-])
-def test_mention_of_cases_without_toc_keeps_text(raw, name):
+     "一、高度重视。各单位要把案例宣传作为重要工作。", "", "高度重视"),
+    ("第一条 这是正文内容。\n第二条 这也是正文内容。", "典型案例选编", "这是正文内容"),
+], ids=["title-mentions-cases", "file-name-mentions-cases"])
+def test_mention_of_cases_without_toc_keeps_text(raw, name, kept):
     chunks = chunk_document(parse_document(raw, name=name), "doc.md", "", CAP)
-    assert "这是正文内容" in "".join(c.text for c in chunks) or "高度重视" in "".join(c.text for c in chunks)
+    assert kept in "".join(c.text for c in chunks)
+
+
+@pytest.mark.xfail(strict=True, reason="BUG cases.py parse_case: in 【相关条款】 any line of <= 60 characters starting "
+                   "with 《…》 is taken as a law heading, even a full sentence ending in 。, and is in no chunk")
+def test_case_sentence_starting_with_law_name_is_kept():
+    raw = CASES_TEXT + "【相关条款】\n《条例》规定的情形，应当给予处分。\n第一条 正文。\n"
+    text = "".join(c.text for c in _chunks(raw))
+    assert "应当给予处分" in text

@@ -18,6 +18,8 @@ def split_spans(text: str, start: int, cap: int) -> list[tuple[int, int]]:
     Cuts fall after line ends first, then sentence ends (。；！？), then clause marks, then anywhere;
     the spans tile the text exactly, so no character is lost.
     """
+    if cap < 1:
+        raise ValueError("cap must be positive")
     if len(text) <= cap:
         return [(start, start + len(text))]
     cuts = _cut_points(text)

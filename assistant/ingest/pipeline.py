@@ -81,6 +81,7 @@ class Ingestor:
 
     def run(self, paths: list[Path], on_progress: Callable[[str, int, int], None] | None = None) -> IngestReport:
         started = time.perf_counter()
+        misses_before = getattr(self.embeddings, "misses", 0)
         sources, skipped = discover(paths)
         report = IngestReport(skipped=skipped)
         existing = {r.doc_id: r for r in self.store.documents()}
@@ -122,7 +123,7 @@ class Ingestor:
                 on_progress(src.doc_id, done, total)
 
         present = {src.doc_id for src in sources}
-        roots = {str(src.root) for src in sources} | {str(p.resolve()) for p in paths if p.is_dir()}
+        roots = {str(p.resolve()) for p in paths if p.is_dir()}  # a file given alone removes nothing else
         for doc_id, record in existing.items():
             if record.root in roots and doc_id not in present:
                 self.remove(doc_id)
@@ -131,7 +132,7 @@ class Ingestor:
         records = self.store.documents()
         report.documents = len(records)
         report.total_chunks = sum(len(r.chunk_ids) for r in records)
-        report.embedded = getattr(self.embeddings, "misses", 0)
+        report.embedded = getattr(self.embeddings, "misses", 0) - misses_before
         report.seconds = time.perf_counter() - started
         return report
 

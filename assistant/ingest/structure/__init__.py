@@ -40,6 +40,8 @@ def parse_document(raw: str, kind: str = "", entry: CatalogEntry | None = None,
                    part_entries: dict[str, CatalogEntry] | None = None, name: str = "") -> ParsedDocument:
     """Clean the text and cut it along its own structure."""
     lines = clean_lines(raw)
+    if not lines:  # nothing but page artefacts: no parts, and ingest skips the file
+        return ParsedDocument(lines=[], parts=[], kind=kind or (entry.kind if entry else "") or "policy")
     kind = kind or (entry.kind if entry and entry.kind else "") or detect_kind(lines, name)
     match kind:
         case "case_collection":
