@@ -57,8 +57,8 @@ def ingest(paths: Annotated[list[Path] | None, typer.Argument(help="文件或目
     table = Table(title="入库结果", show_header=False)
     for label, value in [("文档总数", report.documents), ("片段总数", report.total_chunks),
                          ("新增", len(report.added)), ("更新", len(report.updated)), ("未变", report.unchanged),
-                         ("移除", len(report.removed)), ("本次写入片段", report.chunks),
-                         ("本次调用模型的片段", report.embedded), ("跳过的文件", len(report.skipped)),
+                         ("移除", len(report.removed)), ("本次写入片段", report.chunks), ("本次写入句向量", report.sentences),
+                         ("本次调用模型的文本", report.embedded), ("跳过的文件", len(report.skipped)),
                          ("耗时", f"{report.seconds:.1f} 秒")]:
         table.add_row(label, str(value))
     console.print(table)

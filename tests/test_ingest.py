@@ -97,9 +97,10 @@ def test_incremental_ingest(fake_settings, corpus):
     first, store = ingest(fake_settings, corpus)
     assert sorted(first.added) == sorted(DOCS) and not first.updated and not first.removed and not first.skipped
     assert first.documents == 3 and first.chunks == first.total_chunks > 3
-    assert first.embedded == first.chunks
+    assert first.sentences > 0 and first.embedded == first.chunks + first.sentences
     built = records(store)
     assert store.all_chunk_ids() == store.live_chunk_ids() == {cid for ids in built.values() for cid in ids}
+    assert store.sentence_owner_ids() <= store.live_chunk_ids()
 
     started = time.perf_counter()
     second, store = ingest(fake_settings, corpus)
@@ -127,6 +128,7 @@ def test_incremental_ingest(fake_settings, corpus):
     assert "rules/regulation.txt" not in {r.doc_id for r in store.documents()}
     assert not set(built["rules/regulation.txt"]) & store.all_chunk_ids()
     assert store.all_chunk_ids() == store.live_chunk_ids()
+    assert not set(built["rules/regulation.txt"]) & store.sentence_owner_ids()  # its sentence vectors went too
 
 
 def test_chunk_ids_stable_across_rebuilds(tmp_path, corpus):
@@ -227,16 +229,19 @@ def test_interrupted_ingest_recovers(tmp_path, corpus, monkeypatch):
     assert interrupted[calls[0]] != before[calls[0]]  # the one before it was committed
     assert store.live_chunk_ids() <= store.all_chunk_ids()  # every listed chunk exists
     assert store.all_chunk_ids() - store.live_chunk_ids()  # the crashed write left orphans behind
+    assert store.sentence_owner_ids() - store.live_chunk_ids()  # and orphaned sentence vectors
     listed = [cid for ids in interrupted.values() for cid in ids]
     assert len(store.load_chunks(listed)[0]) == len(listed)
 
     rerun, store = ingest(settings, corpus)
     assert rerun.updated == [crashed] and rerun.unchanged == 2
     assert store.all_chunk_ids() == store.live_chunk_ids()  # no orphans
+    assert store.sentence_owner_ids() <= store.live_chunk_ids()
 
     _, clean = ingest(settings_in(tmp_path, "clean-index"), corpus)
     assert records(store) == records(clean)
     assert store.all_chunk_ids() == clean.all_chunk_ids()
+    assert store.sentence_owner_ids() == clean.sentence_owner_ids()
 
 
 # --- embedder model --------------------------------------------------------------------------------

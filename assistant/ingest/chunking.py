@@ -50,6 +50,32 @@ def _rank(text: str, cut: int) -> int:
     return 1
 
 
+def sentence_units(text: str, min_chars: int = 12) -> list[str]:
+    """A chunk's sentences (split at 。；！？ and line ends; a short one joins the next), for the
+    per-sentence vectors: one item in a long article then matches a question on its own."""
+    units, pending, lo = [], "", 0
+    for cut in _sentence_cuts(text) + [len(text)]:
+        piece = text[lo:cut].strip()
+        lo = cut
+        if not piece:
+            continue
+        pending += piece
+        if len(pending) >= min_chars:
+            units.append(pending)
+            pending = ""
+    if pending:
+        if units:
+            units[-1] += pending
+        else:
+            units.append(pending)
+    return units
+
+
+def _sentence_cuts(text: str) -> list[int]:
+    points = {m.start() + 1 for m in re.finditer("\n", text)} | {m.end() for m in _SENTENCE_END.finditer(text)}
+    return sorted(p for p in points if 0 < p < len(text))
+
+
 def chunk_id(doc_id: str, section: str, ordinal: int, text: str) -> str:
     """Stable: the same document, place and text always give the same id."""
     digest = hashlib.sha1(f"{doc_id}\x1f{section}\x1f{ordinal}\x1f{text}".encode()).hexdigest()

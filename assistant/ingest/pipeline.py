@@ -13,7 +13,7 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.errors import AssistantError, UnreadableFileError
 from assistant.ingest.catalog import Catalog
-from assistant.ingest.chunking import chunk_document
+from assistant.ingest.chunking import chunk_document, sentence_units
 from assistant.ingest.structure import parse_document
 from assistant.loaders import SUPPORTED_SUFFIXES, load_text
 from assistant.retrieval.tokenizer import TOKENIZER_VERSION, Tokenizer
@@ -21,6 +21,7 @@ from assistant.store import ChromaStore
 from assistant.types import Chunk, DocumentRecord
 
 PARSER_VERSION = "structure-v2"
+VECTORS_LAYOUT = "chunk+sentences-v1"  # what is embedded per chunk; a change re-embeds every document
 NOT_DOCUMENTS = {"catalog.tsv", "readme.md", "readme.txt"}
 
 
@@ -39,8 +40,9 @@ class IngestReport:
     unchanged: int = 0
     removed: list[str] = field(default_factory=list)
     chunks: int = 0  # chunks written in this run
+    sentences: int = 0  # sentence vectors written in this run
     total_chunks: int = 0  # chunks live in the index afterwards
-    embedded: int = 0  # passages sent to the model (not found in the cache)
+    embedded: int = 0  # texts (chunks and sentences) sent to the model, not found in the cache
     skipped: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -76,7 +78,7 @@ class Ingestor:
     def _hash(self, data: bytes, catalog: Catalog, doc_id: str) -> str:
         digest = hashlib.sha256(data)
         digest.update(repr((catalog.get(doc_id), sorted(catalog.parts(doc_id).items()), PARSER_VERSION,
-                            TOKENIZER_VERSION, self.cap, self.store.model)).encode())
+                            TOKENIZER_VERSION, VECTORS_LAYOUT, self.cap, self.store.model)).encode())
         return digest.hexdigest()
 
     def run(self, paths: list[Path], on_progress: Callable[[str, int, int], None] | None = None) -> IngestReport:
@@ -115,7 +117,7 @@ class Ingestor:
         total = sum(len(chunks) for _, _, chunks, _ in todo)
         done = 0
         for src, digest, chunks, kind in todo:
-            self._write(src, digest, chunks, kind, existing.get(src.doc_id))
+            report.sentences += self._write(src, digest, chunks, kind, existing.get(src.doc_id))
             (report.updated if src.doc_id in existing else report.added).append(src.doc_id)
             report.chunks += len(chunks)
             done += len(chunks)
@@ -136,10 +138,20 @@ class Ingestor:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _write(self, src: Source, digest: str, chunks: list[Chunk], kind: str, old: DocumentRecord | None) -> None:
+    def _write(self, src: Source, digest: str, chunks: list[Chunk], kind: str, old: DocumentRecord | None) -> int:
+        """Chunks, then their sentence vectors, then the record; returns the number of sentence vectors."""
         vectors = self.embeddings.embed_documents([c.embed_text for c in chunks])
         tokens = [self.tokenizer.tokens(f"{c.title} {c.section} {c.text}") for c in chunks]
         self.store.upsert_chunks(chunks, vectors, tokens)
+        owners, ordinals, texts = [], [], []
+        for c in chunks:
+            units = sentence_units(c.text)
+            if len(units) > 1:  # a one-sentence chunk's own vector already is its sentence vector
+                owners += [c] * len(units)
+                ordinals += range(len(units))
+                texts += [f"{c.title} {c.section}\n{u}" for u in units]
+        if texts:
+            self.store.upsert_sentences(owners, ordinals, self.embeddings.embed_documents(texts))
         head = chunks[0]
         self.store.put_document(DocumentRecord(  # the commit point for this document
             doc_id=src.doc_id, title=head.doc_title, kind=kind, status=head.status, content_hash=digest,
@@ -150,6 +162,7 @@ class Ingestor:
         if old:
             keep = {c.id for c in chunks}
             self.store.delete_chunks([cid for cid in old.chunk_ids if cid not in keep])
+        return len(texts)
 
     def remove(self, doc_id: str) -> None:
         """Drop a document: its record first (it disappears at once), then its chunks."""
@@ -159,7 +172,9 @@ class Ingestor:
             self.store.delete_chunks(record.chunk_ids)
 
     def sweep(self) -> int:
-        """Delete chunks no document lists (left by an interrupted run)."""
-        orphans = sorted(self.store.all_chunk_ids() - self.store.live_chunk_ids())
+        """Delete chunks (and sentence vectors) no document lists, left by an interrupted run."""
+        live = self.store.live_chunk_ids()
+        orphans = sorted(self.store.all_chunk_ids() - live)
         self.store.delete_chunks(orphans)
+        self.store.delete_sentences_of(sorted(self.store.sentence_owner_ids() - live))
         return len(orphans)

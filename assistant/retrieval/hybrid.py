@@ -26,6 +26,15 @@ class Filters:
     kinds: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
 
+    def where(self) -> dict | None:
+        """The same restriction as a Chroma `where` clause (kinds widened to the stored chunk kinds)."""
+        kinds = set(self.kinds) | {"case" for k in self.kinds if k == "case_collection"}
+        clauses = [{key: {"$in": sorted(values)}} for key, values in
+                   (("doc_id", set(self.doc_ids)), ("kind", kinds), ("status", set(self.statuses))) if values]
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
     def allows(self, chunk: Chunk) -> bool:
         return ((not self.doc_ids or chunk.doc_id in self.doc_ids)
                 and (not self.kinds or chunk.kind in self.kinds or _collection_kind(chunk) in self.kinds)
@@ -46,6 +55,8 @@ class RetrievalParams:
     bm25_weight: float = 1.5
     named_doc_bonus: float = 0.5  # × the top fused score, for chunks of a document the question names
     superseded_factor: float = 0.8
+    expansion_weight: float = 0.5  # BM25 weight of official terms added for colloquial words
+    chunk_vector_share: float = 0.5  # dense score = share × chunk cosine + rest × its best sentence's cosine
 
 
 @dataclass(frozen=True)
@@ -65,6 +76,8 @@ class _Snapshot:
     position: dict[str, int]
     bm25: bm25s.BM25 | None
     names: DocNameIndex
+    vectors: np.ndarray  # one row per chunk, for exact rescoring of the dense candidates
+    sentence_vectors: dict[int, np.ndarray]  # chunk position → its sentences' vectors (multi-sentence chunks)
     stamp: tuple = field(default_factory=tuple)
 
 
@@ -88,8 +101,16 @@ class HybridRetriever:
         if chunks:
             bm25 = bm25s.BM25()
             bm25.index([t or [""] for t in tokens], show_progress=False)
+        position = {c.id: i for i, c in enumerate(chunks)}
+        by_id = self.store.chunk_vectors(live) if live else {}
+        vectors = np.array([by_id[c.id] for c in chunks], dtype=np.float32).reshape(len(chunks), -1)
+        grouped: dict[int, list] = {}
+        for owner, vector in zip(*self.store.sentence_vectors()):
+            if owner in position:
+                grouped.setdefault(position[owner], []).append(vector)
+        sentences = {i: np.array(v, dtype=np.float32) for i, v in grouped.items()}
         stamp = tuple(sorted((r.doc_id, r.content_hash, r.status) for r in records))
-        return _Snapshot(chunks, {c.id: i for i, c in enumerate(chunks)}, bm25, DocNameIndex(chunks), stamp)
+        return _Snapshot(chunks, position, bm25, DocNameIndex(chunks), vectors, sentences, stamp)
 
     def refresh(self) -> bool:
         """Reload if the documents changed since the last load; True when it did."""
@@ -115,7 +136,7 @@ class HybridRetriever:
         allowed = np.array([filters.allows(c) for c in snap.chunks], dtype=bool)
         bm25_scores = self._bm25(snap, query, allowed)
         bm25_order = [int(i) for i in np.argsort(-bm25_scores)[: p.candidates] if bm25_scores[i] > 0]
-        dense = self._dense(snap, query, allowed)
+        dense = self._dense(snap, query, allowed, filters)
 
         fused: dict[int, float] = {}
         for rank, i in enumerate(bm25_order, 1):
@@ -144,20 +165,35 @@ class HybridRetriever:
         return _in_force_first(hits)[:k]
 
     def _bm25(self, snap: _Snapshot, query: str, allowed: np.ndarray) -> np.ndarray:
-        tokens = [t for t in self.tokenizer.query_tokens(query) if t in snap.bm25.vocab_dict]
-        if not tokens:
-            return np.zeros(len(snap.chunks), dtype=np.float32)
-        return snap.bm25.get_scores(tokens) * allowed
+        vocab = snap.bm25.vocab_dict
+        scores = np.zeros(len(snap.chunks), dtype=np.float32)
+        tokens = [t for t in self.tokenizer.query_tokens(query) if t in vocab]
+        if tokens:
+            scores += snap.bm25.get_scores(tokens)
+        extra = [t for t in self.tokenizer.expansion_tokens(query) if t in vocab]
+        if extra and self.params.expansion_weight:
+            scores += self.params.expansion_weight * snap.bm25.get_scores(extra)
+        return scores * allowed
 
-    def _dense(self, snap: _Snapshot, query: str, allowed: np.ndarray) -> list[tuple[int, float]]:
+    def _dense(self, snap: _Snapshot, query: str, allowed: np.ndarray, filters: Filters) -> list[tuple[int, float]]:
+        """Candidates from Chroma (nearest chunks and nearest sentences), rescored exactly: a chunk's
+        score mixes its own cosine with its best sentence's, so one item of a long article can match."""
+        p = self.params
         vector = self.embeddings.embed_query(query)
-        found = self.store.query(vector, self.params.candidates * 2)
-        out = []
-        for cid, sim in found:
-            i = snap.position.get(cid)
-            if i is not None and allowed[i]:
-                out.append((i, sim))
-        return out[: self.params.candidates]
+        where = filters.where()
+        found = self.store.query(vector, p.candidates * 2, where) + \
+            self.store.query_sentences(vector, p.candidates * 4, where)
+        candidates = list(dict.fromkeys(i for cid, _ in found
+                                        if (i := snap.position.get(cid)) is not None and allowed[i]))
+        if not candidates:
+            return []
+        q = np.asarray(vector, dtype=np.float32)
+        own = snap.vectors[candidates] @ q
+        best = np.array([float(np.max(snap.sentence_vectors[i] @ q)) if i in snap.sentence_vectors else own[n]
+                         for n, i in enumerate(candidates)])
+        score = p.chunk_vector_share * own + (1 - p.chunk_vector_share) * best
+        order = np.argsort(-score)[: p.candidates]
+        return [(candidates[n], float(score[n])) for n in order]
 
     def siblings(self, chunk: Chunk) -> list[Chunk]:
         """All pieces of the unit a split chunk came from, in order."""

@@ -19,6 +19,18 @@ STOPWORDS = frozenset(
 )
 
 
+def _load_colloquial() -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """(colloquial triggers, official terms) rows of resources/colloquial.tsv."""
+    rows = []
+    text = (resources.files("assistant.resources") / "colloquial.tsv").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        official, triggers = line.split("\t")
+        rows.append((tuple(triggers.split()), tuple(official.split())))
+    return rows
+
+
 class Tokenizer:
     """A private jieba instance (no global state), loaded once with our user dictionary."""
 
@@ -28,6 +40,7 @@ class Tokenizer:
         with resources.as_file(resources.files("assistant.resources") / "user_dict.txt") as path:
             self._jieba.load_userdict(str(path))
         self._jieba.initialize()
+        self._colloquial = _load_colloquial()
 
     def add_words(self, words: list[str]) -> None:
         """Keep names such as document titles whole."""
@@ -41,3 +54,12 @@ class Tokenizer:
     def query_tokens(self, text: str) -> list[str]:
         """Tokens of a question: filler and stop words dropped, domain terms whole."""
         return [t for t in self.tokens(text) if t not in STOPWORDS]
+
+    def expansion_tokens(self, text: str) -> list[str]:
+        """Official wording for the colloquial words of a question ("打麻将赌钱" → 赌博), as tokens
+        the question does not already contain."""
+        official = dict.fromkeys(term for triggers, terms in self._colloquial
+                                 if any(t in text for t in triggers) for term in terms)
+        present = set(self.tokens(text))
+        return [t for t in dict.fromkeys(self.tokens(" ".join(official)))
+                if t not in present and t not in STOPWORDS]

@@ -1,7 +1,8 @@
-"""Chroma holds everything: chunks (vector, text, metadata, BM25 tokens) and one record per document.
+"""Chroma holds everything: chunks (vector, text, metadata, BM25 tokens), one vector per sentence of
+each chunk, and one record per document.
 
-A document's record lists its chunk ids and is written after its chunks, so it is the commit point:
-chunks that no record lists are invisible and swept away by the next ingest.
+A document's record lists its chunk ids and is written after its chunks and their sentences, so it is
+the commit point: chunks (and sentences) that no record lists are invisible and swept by the next ingest.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from chromadb.config import Settings as ChromaSettings
 from assistant.errors import IndexMissingError, IndexModelMismatchError, StoreUnavailableError
 from assistant.types import Chunk, DocumentRecord
 
-SCHEMA = 1
+SCHEMA = 2
 _CHUNK_FIELDS = {f.name for f in fields(Chunk)}
 
 
@@ -41,6 +42,9 @@ class ChromaStore:
         self.chunks = self.client.get_or_create_collection(
             collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
             metadata={"embedding_model": model, "schema": SCHEMA})
+        self.sentences = self.client.get_or_create_collection(
+            f"{collection}-sentences", embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedding_model": model, "schema": SCHEMA})
         self.docs = self.client.get_or_create_collection(f"{collection}-documents", embedding_function=None)
         built_with = (self.chunks.metadata or {}).get("embedding_model")
         if built_with and built_with != model:
@@ -60,8 +64,38 @@ class ChromaStore:
             )
 
     def delete_chunks(self, ids: list[str]) -> None:
+        """Delete chunks and their sentence vectors."""
         for i in range(0, len(ids), 512):
-            self.chunks.delete(ids=ids[i:i + 512])
+            batch = ids[i:i + 512]
+            self.sentences.delete(where={"chunk_id": {"$in": batch}})
+            self.chunks.delete(ids=batch)
+
+    def upsert_sentences(self, owners: list[Chunk], ordinals: list[int], vectors: list[list[float]]) -> None:
+        """One vector per sentence of a chunk, found again by its chunk's id."""
+        for i in range(0, len(owners), 256):
+            batch = owners[i:i + 256]
+            self.sentences.upsert(
+                ids=[f"{c.id}-s{n}" for c, n in zip(batch, ordinals[i:i + 256])],
+                embeddings=vectors[i:i + 256],
+                metadatas=[{"chunk_id": c.id, "doc_id": c.doc_id, "kind": c.kind, "status": c.status}
+                           for c in batch])
+
+    def sentence_owner_ids(self) -> set[str]:
+        """Chunk ids that sentence vectors point at (orphans included)."""
+        return {m["chunk_id"] for m in self.sentences.get(include=["metadatas"])["metadatas"]}
+
+    def delete_sentences_of(self, chunk_ids: list[str]) -> None:
+        for i in range(0, len(chunk_ids), 512):
+            self.sentences.delete(where={"chunk_id": {"$in": chunk_ids[i:i + 512]}})
+
+    def chunk_vectors(self, ids: list[str]) -> dict[str, list[float]]:
+        got = self.chunks.get(ids=ids, include=["embeddings"])
+        return dict(zip(got["ids"], got["embeddings"]))
+
+    def sentence_vectors(self) -> tuple[list[str], list[list[float]]]:
+        """(owner chunk id, vector) of every sentence vector."""
+        got = self.sentences.get(include=["embeddings", "metadatas"])
+        return [m["chunk_id"] for m in got["metadatas"]], got["embeddings"]
 
     def all_chunk_ids(self) -> set[str]:
         return set(self.chunks.get(include=[])["ids"])
@@ -78,15 +112,25 @@ class ChromaStore:
 
     def query(self, vector: list[float], n: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) of the nearest chunks."""
-        total = self.chunks.count()
+        return self._nearest(self.chunks, vector, n, where)
+
+    def query_sentences(self, vector: list[float], n: int,
+                        where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
+        """(owner chunk id, cosine similarity) of the nearest sentences."""
+        return self._nearest(self.sentences, vector, n, where, owner=True)
+
+    @staticmethod
+    def _nearest(collection, vector, n, where, owner=False) -> list[tuple[str, float]]:
+        total = collection.count()
         if total == 0:
             return []
         try:
-            got = self.chunks.query(query_embeddings=[vector], n_results=min(n, total), where=where or None,
-                                    include=["distances"])
+            got = collection.query(query_embeddings=[vector], n_results=min(n, total), where=where or None,
+                                   include=["distances", "metadatas"] if owner else ["distances"])
         except Exception as err:
             raise StoreUnavailableError(f"向量库查询失败：{err}") from err
-        return [(cid, 1.0 - dist) for cid, dist in zip(got["ids"][0], got["distances"][0])]
+        ids = [m["chunk_id"] for m in got["metadatas"][0]] if owner else got["ids"][0]
+        return [(cid, 1.0 - dist) for cid, dist in zip(ids, got["distances"][0])]
 
     # --- documents ------------------------------------------------------------------------------
     def put_document(self, record: DocumentRecord) -> None:
