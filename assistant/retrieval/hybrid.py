@@ -77,7 +77,8 @@ class _Snapshot:
     bm25: bm25s.BM25 | None
     names: DocNameIndex
     vectors: np.ndarray  # one row per chunk, for exact rescoring of the dense candidates
-    sentence_vectors: dict[int, np.ndarray]  # chunk position → its sentences' vectors (multi-sentence chunks)
+    sentence_vectors: np.ndarray  # one row per sentence of the multi-sentence chunks
+    sentence_owner: np.ndarray  # chunk position of each sentence row
     stamp: tuple = field(default_factory=tuple)
 
 
@@ -104,13 +105,15 @@ class HybridRetriever:
         position = {c.id: i for i, c in enumerate(chunks)}
         by_id = self.store.chunk_vectors(live) if live else {}
         vectors = np.array([by_id[c.id] for c in chunks], dtype=np.float32).reshape(len(chunks), -1)
-        grouped: dict[int, list] = {}
+        owners, sentence_rows = [], []
         for owner, vector in zip(*self.store.sentence_vectors()):
             if owner in position:
-                grouped.setdefault(position[owner], []).append(vector)
-        sentences = {i: np.array(v, dtype=np.float32) for i, v in grouped.items()}
+                owners.append(position[owner])
+                sentence_rows.append(vector)
+        sentences = np.array(sentence_rows, dtype=np.float32).reshape(len(owners), vectors.shape[1] or 1)
         stamp = tuple(sorted((r.doc_id, r.content_hash, r.status) for r in records))
-        return _Snapshot(chunks, position, bm25, DocNameIndex(chunks), vectors, sentences, stamp)
+        return _Snapshot(chunks, position, bm25, DocNameIndex(chunks), vectors, sentences,
+                         np.array(owners, dtype=np.int64), stamp)
 
     def refresh(self) -> bool:
         """Reload if the documents changed since the last load; True when it did."""
@@ -189,8 +192,11 @@ class HybridRetriever:
             return []
         q = np.asarray(vector, dtype=np.float32)
         own = snap.vectors[candidates] @ q
-        best = np.array([float(np.max(snap.sentence_vectors[i] @ q)) if i in snap.sentence_vectors else own[n]
-                         for n, i in enumerate(candidates)])
+        best = np.full(len(snap.chunks), -np.inf, dtype=np.float32)
+        if len(snap.sentence_owner):
+            np.maximum.at(best, snap.sentence_owner, snap.sentence_vectors @ q)
+        best = best[candidates]
+        best = np.where(np.isfinite(best), best, own)  # a one-sentence chunk: its own vector is its sentence
         score = p.chunk_vector_share * own + (1 - p.chunk_vector_share) * best
         order = np.argsort(-score)[: p.candidates]
         return [(candidates[n], float(score[n])) for n in order]

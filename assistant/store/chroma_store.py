@@ -75,7 +75,7 @@ class ChromaStore:
         for i in range(0, len(owners), 256):
             batch = owners[i:i + 256]
             self.sentences.upsert(
-                ids=[f"{c.id}-s{n}" for c, n in zip(batch, ordinals[i:i + 256])],
+                ids=[sentence_id(c.id, n) for c, n in zip(batch, ordinals[i:i + 256])],
                 embeddings=vectors[i:i + 256],
                 metadatas=[{"chunk_id": c.id, "doc_id": c.doc_id, "kind": c.kind, "status": c.status}
                            for c in batch])
@@ -121,15 +121,12 @@ class ChromaStore:
 
     @staticmethod
     def _nearest(collection, vector, n, where, owner=False) -> list[tuple[str, float]]:
-        total = collection.count()
-        if total == 0:
-            return []
-        try:
-            got = collection.query(query_embeddings=[vector], n_results=min(n, total), where=where or None,
-                                   include=["distances", "metadatas"] if owner else ["distances"])
+        try:  # Chroma returns fewer than n when the collection holds fewer (no count() round trip)
+            got = collection.query(query_embeddings=[vector], n_results=n, where=where or None,
+                                   include=["distances"])
         except Exception as err:
             raise StoreUnavailableError(f"向量库查询失败：{err}") from err
-        ids = [m["chunk_id"] for m in got["metadatas"][0]] if owner else got["ids"][0]
+        ids = [sentence_owner(i) for i in got["ids"][0]] if owner else got["ids"][0]
         return [(cid, 1.0 - dist) for cid, dist in zip(ids, got["distances"][0])]
 
     # --- documents ------------------------------------------------------------------------------
@@ -151,6 +148,15 @@ class ChromaStore:
 
     def live_chunk_ids(self) -> set[str]:
         return {cid for record in self.documents() for cid in record.chunk_ids}
+
+
+def sentence_id(chunk_id: str, ordinal: int) -> str:
+    return f"{chunk_id}-s{ordinal}"
+
+
+def sentence_owner(sentence_id: str) -> str:
+    """The chunk id a sentence vector belongs to (read from its id: no metadata fetch on the hot path)."""
+    return sentence_id.rsplit("-s", 1)[0]
 
 
 def chunk_from_record(cid: str, text: str, meta: dict[str, Any]) -> Chunk:
