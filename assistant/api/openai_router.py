@@ -1,0 +1,89 @@
+"""OpenAI-compatible chat: POST /v1/chat/completions (plain and `stream: true`) and GET /v1/models,
+so existing chat front ends can talk to the assistant.
+
+The last message must be the user's question; earlier user/assistant messages are the history (the last
+20 are used), system messages are ignored, sampling options are accepted and ignored. Extensions:
+- request: `filters` as in /api/search;
+- response: top-level `citations` (the same objects as /api/chat: n, text, doc_id, title, doc_number,
+  issuer, date, section, article, status, score), plus `refused`, `mode` and `notice`. When streaming,
+  the first chunk carries `citations` and the last one `refused`, `mode` and `notice`.
+- `content` is the answer followed by the notice (if any) and a short「参考条文」list, so a front end
+  that only shows `content` still shows what [n] points at.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+
+from assistant.answer.types import Citation
+from assistant.api.chat_router import ERRORS, SSE_HEADERS, ChatDep, guarded, sse
+from assistant.api.chat_schemas import DEFAULT_MODEL, Completion, CompletionChoice, CompletionRequest
+
+router = APIRouter(tags=["OpenAI 兼容"])
+
+
+def footer(answer: str, citations: list[Citation] | list[dict], notice: str | None) -> str:
+    """The notice and the sources the answer cites (all listed ones if it cites none), for `content`."""
+    rows = [c if isinstance(c, dict) else asdict(c) for c in citations]
+    cited = {int(n) for n in re.findall(r"\[(\d+)\]", answer)}
+    rows = [c for c in rows if c["n"] in cited] or rows
+    parts = [f"（{notice}）"] if notice else []
+    if rows:
+        parts.append("参考条文：\n" + "\n".join(
+            f"[{c['n']}] 《{c['title']}》{c['article'] or c['section'].split(' > ')[-1]}"
+            + (f"（{c['doc_number']}）" if c["doc_number"] else "") + ("（已被替代）" if c["status"] == "superseded" else "")
+            for c in rows))
+    return "\n\n" + "\n\n".join(parts) if parts else ""
+
+
+def _chunk(cid: str, model: str, created: int, delta: dict, finish: str | None = None, **extra) -> dict:
+    return {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
+
+
+@router.post("/v1/chat/completions", response_model=Completion, responses={**ERRORS, 200: {"content": {"text/event-stream": {}}}})
+async def completions(body: CompletionRequest, service: ChatDep) -> Completion | StreamingResponse:
+    """An answer in OpenAI's chat.completion (or chat.completion.chunk stream) format."""
+    filters = body.filters.to_filters() if body.filters else None
+    cid, created, model = f"chatcmpl-{uuid.uuid4().hex}", int(time.time()), body.model or DEFAULT_MODEL
+    if not body.stream:
+        answer = await run_in_threadpool(service.answer, body.question(), body.turns(), filters)
+        content = answer.answer + footer(answer.answer, answer.citations, answer.notice)
+        choice = CompletionChoice(message={"role": "assistant", "content": content})
+        return Completion(id=cid, created=created, model=model, choices=[choice],
+                          **{k: v for k, v in answer.to_dict().items() if k != "answer"})
+
+    events = service.stream(body.question(), body.turns(), filters)
+    first = await run_in_threadpool(next, events)  # retrieval: errors here still get a proper status
+    citations = first.data["citations"]
+
+    def lines() -> Iterator[str]:
+        yield sse("", _chunk(cid, model, created, {"role": "assistant", "content": ""}, citations=citations))
+        said = []
+        for event in events:
+            if event.kind == "delta":
+                said.append(event.data["text"])
+                yield sse("", _chunk(cid, model, created, {"content": event.data["text"]}))
+            elif event.kind == "done":
+                tail = footer("".join(said), citations, event.data.get("notice"))
+                if tail:
+                    yield sse("", _chunk(cid, model, created, {"content": tail}))
+                yield sse("", _chunk(cid, model, created, {}, "stop", **event.data))
+        yield sse("", "[DONE]")
+
+    return StreamingResponse(guarded(lines()), media_type="text/event-stream", headers=SSE_HEADERS)
+
+
+@router.get("/v1/models")
+def models() -> dict:
+    """The one model this server offers (front ends ask before chatting)."""
+    return {"object": "list", "data": [{"id": DEFAULT_MODEL, "object": "model", "created": 0,
+                                        "owned_by": "policy-assistant"}]}
