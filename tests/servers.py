@@ -21,9 +21,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(settings: Settings, timeout: float = 30.0):
-    """Yield the base URL of a uvicorn serving create_app(settings); stop it afterwards."""
-    port = free_port()
+def running_app(settings: Settings, timeout: float = 30.0, port: int | None = None):
+    """Yield the base URL of a uvicorn serving create_app(settings); stop it afterwards.
+
+    `port`: listen there (e.g. a `free_port()` the settings already name as an allowed origin); default: a free one.
+    """
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
