@@ -1,0 +1,159 @@
+"""The outlook, by a rule a reader can check against the 三个区分开来:
+
+1. any decisive `against` (personal gain, knowingly breaking a rule or fabricating, an explicit ban or
+   warning ignored) → unlikely;
+2. the motive is not stated, or none of the three distinctions' other facts is (knowingly / explicit ban /
+   exploratory work) → insufficient_information;
+3. the motive is not clean, two or more strong `against` (individual decision, serious consequences, an
+   objection overridden…), or the distinctions are stated only against → unlikely;
+4. otherwise (motive clean, and the mistake was made without knowing, without a ban or while exploring)
+   → likely_tolerable.
+
+The reasoning is two or three sentences, each ending with [n]: the distinction that applies (citing the
+三个区分开来 passage), then the statutory condition or the exclusion, then a case with its outcome.
+"""
+
+from __future__ import annotations
+
+from assistant.tolerance.factors import FactorFinding
+from assistant.tolerance.rules import RuleSet, quote
+from assistant.tolerance.types import Outlook
+
+DISTINCTIONS = ("knowingly", "prohibition", "exploratory")
+TOLERABLE_SIDE = {  # the half of each distinction that may be tolerated, and how the situation shows it
+    "motive": ("为推动发展的无意过失", "出发点为公、没有谋取私利"),
+    "knowingly": ("因缺乏经验、先行先试出现的失误", "并非明知故犯"),
+    "exploratory": ("因缺乏经验、先行先试出现的失误", "属于改革探索、先行先试"),
+    "prohibition": ("尚无明确限制的探索性试验中的失误", "上级尚无明确限制"),
+}
+VIOLATION_SIDE = {  # the half that may not, by the ground found
+    "motive": "为谋取私利的违纪违法行为",
+    "knowingly": "明知故犯的违纪违法行为",
+    "prohibition": "明令禁止后依然我行我素的违纪违法行为",
+}
+MISSING = {
+    "motive": "出发点是否为公、本人有没有得到好处",
+    "distinctions": "是否明知故犯、上级是否明令禁止，以及是否属于改革探索",
+}
+
+
+def judge(findings: list[FactorFinding]) -> Outlook:
+    """The outlook from the factor findings (see the module docstring)."""
+    by = {f.factor: f for f in findings}
+    if any(f.decisive for f in findings):
+        return "unlikely"
+    key_stated = [f for f in DISTINCTIONS if by[f].verdict == "supports"
+                  or (by[f].verdict == "against" and by[f].strength != "weak")]
+    if by["motive"].verdict == "not stated" or not key_stated:
+        return "insufficient_information"
+    strong = [f for f in findings if f.verdict == "against" and f.strength == "strong"]
+    if by["motive"].verdict == "against" or len(strong) >= 2:
+        return "unlikely"
+    if not any(by[f].verdict == "supports" for f in DISTINCTIONS):
+        return "unlikely"
+    return "likely_tolerable"
+
+
+def _shortest(finding: FactorFinding) -> str:
+    return min(finding.evidence, key=len) if finding.evidence else ""
+
+
+def _marker(n: int | None) -> str:
+    return f"[{n}]" if n else ""
+
+
+def _key(rules: RuleSet) -> int | None:
+    """The 三个区分开来 passage (or, lacking it, the first criterion)."""
+    return rules.key[0] if rules.key else (rules.criteria[0].n if rules.criteria else None)
+
+
+def _clause(rules: RuleSet, pattern: str, among: list[int] | None = None) -> tuple[str, int | None]:
+    """A short exact quote (the clause matching `pattern`, end mark dropped) from the cited passages,
+    those in `among` first."""
+    order = list(among or []) + [c.n for c in rules.citations if c.n not in (among or [])]
+    for n in order:
+        text = quote(rules.citation(n).text, pattern, 60, lead=False)
+        if text:
+            return text.rstrip("。；！？"), n
+    return "", None
+
+
+def _where(rules: RuleSet, n: int | None) -> str:
+    return rules.citation(n).where if n else ""
+
+
+def explain(outlook: Outlook, findings: list[FactorFinding], rules: RuleSet) -> str:
+    """Two or three sentences, each ending with the [n] of the passage it rests on."""
+    by = {f.factor: f for f in findings}
+    key = _key(rules)
+    if outlook == "likely_tolerable":
+        sentences = _likely(by, rules, key)
+    elif outlook == "unlikely":
+        sentences = _unlikely(by, findings, rules, key)
+    else:
+        sentences = _insufficient(by, rules, key)
+    return "".join(s for s in sentences if s)
+
+
+def _likely(by: dict[str, FactorFinding], rules: RuleSet, key: int | None) -> list[str]:
+    shown = ["motive"] + [f for f in ("exploratory", "prohibition", "knowingly") if by[f].verdict == "supports"][:1]
+    facts = "，".join(f"{TOLERABLE_SIDE[f][1]}（「{_shortest(by[f])}」）" for f in shown)
+    sides = "、".join(dict.fromkeys(TOLERABLE_SIDE[f][0] for f in shown))
+    first = f"所述情况{facts}，更接近“三个区分开来”中的{sides}，而不是违纪违法行为{_marker(key)}。"
+    statutes = [c.n for c in rules.criteria if c.n != key]
+    clause, n = _clause(rules, r"决策程序", statutes)
+    collective = by["collective"]
+    if collective.verdict == "supports":
+        second = (f"决策经过集体研究（「{_shortest(collective)}」），也符合{_where(rules, n)}中“{clause}”的条件"
+                  f"{_marker(n)}。")
+    elif collective.verdict == "against":
+        second = (f"但决策属于个人决定（「{_shortest(collective)}」），与{_where(rules, n)}中“{clause}”的条件不符，"
+                  f"会影响认定{_marker(n)}。")
+    else:
+        second = f"{_where(rules, n)}还要求“{clause}”，情况中尚未说明决策是否经过集体研究{_marker(n)}。"
+    if not clause:
+        second = ""
+    third = _case_sentence(rules, "容错免责", "可参照的")
+    return [first, second, third]
+
+
+def _case_sentence(rules: RuleSet, outcome: str, lead: str) -> str:
+    """「可参照的《…案》中，“决定对林某进行谈话提醒…”[n]。」 for the first similar case with that outcome."""
+    case = next((c for c in rules.similar_cases if c.outcome == outcome), None)
+    if case is None:
+        return ""
+    if outcome == "容错免责" and case.why_n and case.why_n != case.n:  # the case's own explanation
+        why = quote(case.why, r"明知故犯|私利|集体研究|动机", 90).rstrip("。；") or case.why
+        return f"{lead}《{case.title}》认为，“{why}”{_marker(case.why_n)}。"
+    result = quote(case.result, r"决定|处分|予以容错|免责|纠正", 60, lead=False).rstrip("。；") or case.result
+    return f"{lead}《{case.title}》中，“{result}”{_marker(case.n)}。"
+
+
+def _unlikely(by: dict[str, FactorFinding], findings: list[FactorFinding], rules: RuleSet,
+              key: int | None) -> list[str]:
+    grounds = [f for f in findings if f.decisive] or [f for f in findings if f.verdict == "against"]
+    if grounds and grounds[0].factor in VIOLATION_SIDE:
+        ground = grounds[0]
+        first = (f"所述情况中{ground.label}（「{_shortest(ground)}」），属于“三个区分开来”中的"
+                 f"{VIOLATION_SIDE[ground.factor]}，不在可以容错的范围内{_marker(key)}。")
+    else:
+        shown = "；".join(f"{g.label}（「{_shortest(g)}」）" for g in grounds[:2]) or "所述情况不符合容错条件"
+        first = f"所述情况{shown}，不符合“三个区分开来”中可以容错的情形{_marker(key)}。"
+    excluded = [e.n for e in rules.exclusions]
+    clause, n = _clause(rules, r"不该容的?坚决不容|严肃查处|保护伞|相应的责任", excluded)
+    second = f"有关规定明确，“{clause}”{_marker(n)}。" if clause else ""
+    third = _case_sentence(rules, "问责", "类似的")
+    return [first, second, third]
+
+
+def _insufficient(by: dict[str, FactorFinding], rules: RuleSet, key: int | None) -> list[str]:
+    missing = []
+    if by["motive"].verdict == "not stated":
+        missing.append(MISSING["motive"])
+    if not any(by[f].verdict != "not stated" for f in DISTINCTIONS):
+        missing.append(MISSING["distinctions"])
+    first = (f"所述情况尚未说明{'；也没有说明'.join(missing) or '关键事实'}，而“三个区分开来”正是据此区分"
+             f"可以容错的失误和不能容错的违纪违法行为{_marker(key)}。")
+    clause, n = _clause(rules, r"动机态度|主观动机|行为动机")
+    second = f"有关规定要求认定时“{clause}”，请先补充下面列出的情况再作判断{_marker(n)}。" if clause else ""
+    return [first, second]

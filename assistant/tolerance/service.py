@@ -1,0 +1,67 @@
+"""ToleranceService: a cadre's description of a situation → a cited checklist (factors, outlook,
+criteria, exclusions, similar cases, procedure, questions), prepared for — never replacing — the
+decision of the Party organisation."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from assistant.settings import Settings
+from assistant.tolerance.factors import FactorAnalyzer
+from assistant.tolerance.outlook import explain, judge
+from assistant.tolerance.rules import RuleFinder
+from assistant.tolerance.types import QUESTIONS, ToleranceAssessment
+
+log = logging.getLogger("assistant.tolerance")
+MIN_CHARS, MAX_CHARS, MIN_HAN = 20, 3000, 10
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def check_situation(text: str) -> str:
+    """The situation stripped, or ValueError with a Chinese message (too short, too long, not Chinese)."""
+    if not isinstance(text, str):
+        raise ValueError("情况描述应为文字")
+    text = text.strip()
+    if len(text) < MIN_CHARS:
+        raise ValueError(f"情况描述过短：至少 {MIN_CHARS} 字，当前 {len(text)} 字。请说明做了什么、为什么这样做、"
+                         "是否经过集体研究、有没有得到好处、造成了什么后果")
+    if len(text) > MAX_CHARS:
+        raise ValueError(f"情况描述过长：最多 {MAX_CHARS} 字，当前 {len(text)} 字")
+    if len(_HAN.findall(text)) < MIN_HAN:
+        raise ValueError("请用中文描述您的情况")
+    return text
+
+
+class ToleranceService:
+    """One per app or CLI call: the lexicon and jieba load once; thread-safe, stateless between calls."""
+
+    def __init__(self, retriever, llm_model=None, analyzer: FactorAnalyzer | None = None):
+        self.retriever = retriever
+        self.finder = RuleFinder(retriever)
+        self.analyzer = analyzer or FactorAnalyzer()
+        self.llm_model = llm_model
+
+    @classmethod
+    def from_settings(cls, settings: Settings, retriever) -> "ToleranceService":
+        from assistant.answer.llm import build_chat_model
+
+        return cls(retriever, build_chat_model(settings))
+
+    def assess(self, situation: str) -> ToleranceAssessment:
+        """The checklist for one situation (rules; the LLM fills the same schema when configured)."""
+        situation = check_situation(situation)
+        findings = self.analyzer.findings(situation)
+        rules = self.finder.gather(situation)
+        outlook = judge(findings)
+        result = ToleranceAssessment(
+            situation=situation, factors=findings, outlook=outlook, reasoning=explain(outlook, findings, rules),
+            criteria=rules.criteria, exclusions=rules.exclusions, similar_cases=rules.similar_cases,
+            procedure=rules.procedure, questions_to_clarify=[QUESTIONS[f.factor] for f in findings
+                                                              if f.verdict == "not stated"],
+            citations=rules.citations, key_citations=list(rules.key))
+        if self.llm_model is None:
+            return result
+        from assistant.tolerance.llm import fill_with_llm
+
+        return fill_with_llm(self.llm_model, result)
