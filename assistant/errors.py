@@ -27,3 +27,7 @@ class StoreUnavailableError(AssistantError):
 
 class NotFoundError(AssistantError):
     """An unknown document or chunk id."""
+
+
+class TopicNotCoveredError(NotFoundError):
+    """Retrieval shows the corpus knows nothing on a course-pack topic (→ 404 at the API)."""

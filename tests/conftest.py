@@ -29,6 +29,16 @@ def shared_corpus(shared_dir: Path) -> Path:
     return shared_dir / "corpus"
 
 
+@pytest.fixture(scope="session")
+def shared_index(shared_dir: Path, tmp_path_factory, embedding_cache) -> Settings:
+    """Settings on ONE index of ../shared/corpus with the real embedder, built once per test session
+    (minutes cold, seconds with a warm embedding cache); every test over the shared corpus uses it."""
+    settings = Settings(index_dir=tmp_path_factory.mktemp("shared") / "index", embedding_cache=embedding_cache)
+    report = Components.load(settings, create=True).ingestor().run([shared_dir / "corpus"])
+    assert report.documents == 21 and not report.skipped
+    return settings
+
+
 @pytest.fixture
 def fake_settings(tmp_path: Path) -> Settings:
     """Settings on a fresh index in tmp_path with the deterministic fake embedder (no model download)."""
@@ -78,3 +88,20 @@ def shared_tokenizer(monkeypatch) -> Tokenizer:
     tokenizer = _session_tokenizer()
     monkeypatch.setattr(assistant.components, "Tokenizer", lambda: tokenizer)
     return tokenizer
+
+
+SEED_CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+
+
+@pytest.fixture(scope="session")
+def seed_fake_settings(tmp_path_factory) -> Settings:
+    """An index of the sample corpus/ built once per session with the fake embedder.
+
+    The fake embedder's cosines sit far below an e5 model's, so confidence rests on the BM25 agreement
+    and word coverage signals alone: the refusal threshold is set to 0.3 here (see answer/confidence.py).
+    """
+    root = tmp_path_factory.mktemp("seed-fake")
+    settings = Settings(index_dir=root / "index", embedder="fake", embedding_cache=root / "cache.sqlite",
+                        refuse_threshold=0.3)
+    Components.load(settings, create=True).ingestor().run([SEED_CORPUS])
+    return settings

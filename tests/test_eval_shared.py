@@ -8,7 +8,6 @@ import pytest
 
 from assistant.components import Components
 from assistant.evaluation.report import run_eval
-from assistant.settings import Settings
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,14 +18,6 @@ DEV_RECALL_AT_1 = 0.80
 DEV_RECALL_800CH = 0.92
 # the project's own extra set over the shared corpus, written apart from the method (eval/shared-heldout.jsonl)
 HELDOUT_RECALL_AT_5 = 0.80
-
-
-@pytest.fixture(scope="session")
-def shared_index(shared_dir, tmp_path_factory, embedding_cache) -> Settings:
-    settings = Settings(index_dir=tmp_path_factory.mktemp("shared") / "index", embedding_cache=embedding_cache)
-    report = Components.load(settings, create=True).ingestor().run([shared_dir / "corpus"])
-    assert report.documents == 21 and not report.skipped
-    return settings
 
 
 def test_dev_set_beats_baseline(shared_index, shared_dir):

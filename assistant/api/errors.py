@@ -24,17 +24,36 @@ _TYPE_MESSAGES = {
     "model_type": "应为对象",
     "dict_type": "应为对象",
     "extra_forbidden": "不允许的字段",
+    "model_attributes_type": "应为对象",
+    "bool_type": "应为布尔值（true 或 false）",
+    "bool_parsing": "应为布尔值（true 或 false）",
+    "float_type": "应为数字",
+    "float_parsing": "应为数字",
 }
+_BODY_MESSAGES = {"missing": "请求体不能为空：应为 JSON 对象", "model_attributes_type": "请求体应为 JSON 对象"}
+
+
+def _contextual(kind: str, ctx: dict) -> str | None:
+    """Messages that need the error's context (allowed values, lengths)."""
+    if kind == "literal_error":
+        return "取值应为 " + str(ctx.get("expected", "")).replace(" or ", " 或 ")
+    if kind == "too_short":
+        return f"至少需要 {ctx.get('min_length')} 项"
+    if kind == "too_long":
+        return f"最多 {ctx.get('max_length')} 项"
+    return None
 
 
 def _message(error: dict) -> str:
     loc = "" if error.get("type") == "json_invalid" else ".".join(
         str(p) for p in error.get("loc", ()) if p != "body")
-    msg = error.get("msg", "")
-    if error.get("type") == "value_error":
+    msg, kind = error.get("msg", ""), error.get("type", "")
+    if not loc and kind in _BODY_MESSAGES:
+        return _BODY_MESSAGES[kind]
+    if kind == "value_error":
         msg = msg.removeprefix("Value error, ")
     else:
-        msg = _TYPE_MESSAGES.get(error.get("type", ""), msg)
+        msg = _contextual(kind, error.get("ctx") or {}) or _TYPE_MESSAGES.get(kind, msg)
     return f"{loc}：{msg}" if loc else msg
 
 
