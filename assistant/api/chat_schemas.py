@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.answer.types import Answer, Turn
-from assistant.api.schemas import MAX_QUERY_CHARS, SearchFilters
+from assistant.api.schemas import MAX_QUERY_CHARS, CitationOut, SearchFilters
 from assistant.api.tolerance_schemas import ToleranceResponse
 
 MAX_TURNS = 20
@@ -54,21 +54,6 @@ class ChatRequest(BaseModel):
 
     def turns(self) -> list[Turn]:
         return [Turn(m.role, m.content) for m in self.history or []]
-
-
-class CitationOut(BaseModel):
-    n: int
-    text: str
-    doc_id: str
-    title: str
-    doc_number: str
-    issuer: str
-    date: str
-    section: str
-    article: str
-    status: str
-    score: float
-    superseded_by: str = ""
 
 
 class ChatResponse(BaseModel):

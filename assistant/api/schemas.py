@@ -68,6 +68,21 @@ class SearchResult(BaseModel):
                    chunk_id=c.id)
 
 
+class CitationOut(BaseModel):
+    n: int
+    text: str
+    doc_id: str
+    title: str
+    doc_number: str
+    issuer: str
+    date: str
+    section: str
+    article: str
+    status: str
+    score: float
+    superseded_by: str = ""
+
+
 class SearchResponse(BaseModel):
     results: list[SearchResult]
 

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from assistant.api.schemas import CitationOut
 from assistant.tolerance.service import check_situation
 
 
@@ -52,19 +53,7 @@ class ProcedureStepOut(BaseModel):
     quote: str = ""
 
 
-class PassageOut(BaseModel):
-    n: int
-    text: str
-    doc_id: str
-    title: str
-    doc_number: str
-    issuer: str
-    date: str
-    section: str
-    article: str
-    status: str
-    score: float
-    superseded_by: str = ""
+PassageOut = CitationOut  # the numbered passages: the same shape as a chat citation
 
 
 class ToleranceResponse(BaseModel):
