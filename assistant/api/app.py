@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 
 from assistant import widget
-from assistant.api import errors
+from assistant.api import errors, observability
 from assistant.api.chat_router import router as chat_router
 from assistant.api.course_router import router as course_router
 from assistant.api.openai_router import router as openai_router
@@ -47,6 +47,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="政策知识助手", version="0.1.0", lifespan=lifespan)
     errors.install(app)
+    observability.install(app)  # request ids, /metrics, /readyz
     app.include_router(search_router)
     app.include_router(chat_router)
     app.include_router(openai_router)

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
@@ -45,15 +45,16 @@ def guarded(lines: Iterator[str]) -> Iterator[str]:
 
 
 @router.post("/api/chat", response_model=ChatResponse, responses=ERRORS)
-async def chat(body: ChatRequest, service: ChatDep) -> ChatResponse:
+async def chat(body: ChatRequest, service: ChatDep, request: Request) -> ChatResponse:
     """A cited answer, or a refusal listing the closest passages."""
     filters = body.filters.to_filters() if body.filters else None
     answer = await run_in_threadpool(service.answer, body.question, body.turns(), filters)
+    request.app.state.metrics.observe_answer(answer.refused, answer.mode, answer.notice, answer.confidence)
     return ChatResponse.from_answer(answer)
 
 
 @router.post("/api/chat/stream", responses={**ERRORS, 200: {"content": {"text/event-stream": {}}}})
-async def chat_stream(body: ChatRequest, service: ChatDep) -> StreamingResponse:
+async def chat_stream(body: ChatRequest, service: ChatDep, request: Request) -> StreamingResponse:
     """The same answer as server-sent events: citations, then text deltas, then done."""
     filters = body.filters.to_filters() if body.filters else None
     rest = service.stream(body.question, body.turns(), filters)
@@ -63,6 +64,9 @@ async def chat_stream(body: ChatRequest, service: ChatDep) -> StreamingResponse:
     def lines() -> Iterator[str]:
         yield sse(first.kind, first.data)
         for event in rest:  # a sync generator: Starlette iterates it in the threadpool
+            if event.kind == "done":
+                request.app.state.metrics.observe_answer(
+                    bool(event.data.get("refused")), event.data.get("mode", ""), event.data.get("notice"))
             yield sse(event.kind, event.data)
 
     return StreamingResponse(guarded(lines()), media_type="text/event-stream", headers=SSE_HEADERS)

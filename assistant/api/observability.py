@@ -1,0 +1,93 @@
+"""Readiness, Prometheus metrics and a request id on every response and log line.
+
+Each app has its own registry (no module-level metrics), so several apps in one process — tests, or a
+future multi-app server — never share counters.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+log = logging.getLogger("assistant.access")
+router = APIRouter(tags=["运维"])
+LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+class Metrics:
+    """What an operator watches: traffic and latency by route, refusals, LLM fallbacks, confidence, index size."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.requests = Counter("assistant_requests", "HTTP 请求数", ["method", "route", "status"], registry=r)
+        self.latency = Histogram("assistant_request_seconds", "HTTP 请求耗时（秒，至响应头发出）", ["route"],
+                                 buckets=LATENCY_BUCKETS, registry=r)
+        self.answers = Counter("assistant_answers", "回答数", ["mode", "refused"], registry=r)
+        self.llm_fallbacks = Counter("assistant_llm_fallbacks", "大模型不可用、改用摘录式回答的次数", registry=r)
+        self.confidence = Histogram("assistant_retrieval_confidence", "回答时的检索置信度",
+                                    buckets=tuple(i / 10 for i in range(1, 11)), registry=r)
+        self.index_documents = Gauge("assistant_index_documents", "索引中的文档数", registry=r)
+        self.index_chunks = Gauge("assistant_index_chunks", "索引中的片段数", registry=r)
+
+    def observe_answer(self, refused: bool, mode: str, notice: str | None, confidence: float | None = None) -> None:
+        self.answers.labels(mode=mode, refused=str(refused).lower()).inc()
+        if notice and "大模型服务暂不可用" in notice:
+            self.llm_fallbacks.inc()
+        if confidence is not None:
+            self.confidence.observe(confidence)
+
+
+def install(app: FastAPI) -> None:
+    """Metrics on app.state, the request-id/latency middleware, and /readyz, /metrics."""
+    app.state.metrics = Metrics()
+    app.include_router(router)
+
+    @app.middleware("http")
+    async def request_id_and_metrics(request: Request, call_next):
+        rid = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
+        request.state.request_id = rid
+        started = time.perf_counter()
+        response = await call_next(request)
+        seconds = time.perf_counter() - started
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        metrics: Metrics = request.app.state.metrics
+        metrics.requests.labels(request.method, route, str(response.status_code)).inc()
+        metrics.latency.labels(route).observe(seconds)
+        response.headers["X-Request-ID"] = rid
+        log.info(json.dumps({"event": "request", "request_id": rid, "method": request.method, "route": route,
+                             "status": response.status_code, "ms": round(seconds * 1000, 1)}, ensure_ascii=False))
+        return response
+
+
+@router.get("/readyz")
+async def readyz(request: Request):
+    """200 when the index is loaded and the store answers; 503 with the reason otherwise."""
+    retriever = request.app.state.retriever
+    if retriever is None:
+        err = request.app.state.load_error
+        return JSONResponse({"status": "unavailable", "detail": str(err) if err else "索引尚未加载"}, status_code=503)
+    try:
+        count = await run_in_threadpool(retriever.store.chunks.count)
+    except Exception as err:  # noqa: BLE001 - any store failure means "not ready", said plainly
+        return JSONResponse({"status": "unavailable", "detail": f"向量库不可用：{err}"}, status_code=503)
+    return {"status": "ready", "chunks": count}
+
+
+@router.get("/metrics")
+def metrics(request: Request) -> Response:
+    """Prometheus text format."""
+    m: Metrics = request.app.state.metrics
+    retriever = request.app.state.retriever
+    if retriever is not None:
+        chunks = retriever.chunks
+        m.index_chunks.set(len(chunks))
+        m.index_documents.set(len({c.doc_id for c in chunks}))
+    return Response(generate_latest(m.registry), media_type=CONTENT_TYPE_LATEST)
