@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, field_validator
 
+from assistant.answer.types import Citation
 from assistant.retrieval.hybrid import Filters, Hit
 
 MAX_QUERY_CHARS = 2000
@@ -68,19 +69,9 @@ class SearchResult(BaseModel):
                    chunk_id=c.id)
 
 
-class CitationOut(BaseModel):
-    n: int
-    text: str
-    doc_id: str
-    title: str
-    doc_number: str
-    issuer: str
-    date: str
-    section: str
-    article: str
-    status: str
-    score: float
-    superseded_by: str = ""
+# A cited passage in responses is our own `Citation` dataclass itself (pydantic validates and serialises
+# it), not a second copy of its fields.
+CitationOut = Citation
 
 
 class SearchResponse(BaseModel):
