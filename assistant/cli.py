@@ -1,4 +1,4 @@
-"""Command line: `assistant ingest | search | ask | stats | serve | eval | bench`."""
+"""Command line: `assistant ingest | search | ask | stats | serve | eval | bench | documents …`."""
 
 from __future__ import annotations
 
@@ -194,9 +194,16 @@ def serve(host: Annotated[str | None, typer.Option(help="监听地址")] = None,
 
     try:
         settings = load_settings(index_dir=index_dir, host=host, port=port)
+        if not settings.chroma_url:  # a read-only index never fixes itself: say so now, not as a 503 later
+            from assistant.store.connection import check_writable
+
+            check_writable(settings.index_dir)
     except AssistantError as err:
         _fail(err)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+    # h11, not httptools: httptools buffers request headers of any size (50 MB headers took RSS to 800 MB);
+    # h11 refuses a request whose headers exceed 64 KB
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, http="h11",
+                h11_max_incomplete_event_size=65536)
 
 
 @app.command()
@@ -212,8 +219,9 @@ def bench(what: Annotated[str, typer.Argument(help="ingest、search 或 chat")] 
         settings = _settings(index_dir)
         if what == "ingest":
             r = b.bench_ingest(settings, paths or [settings.corpus_dir])
-            console.print(f"入库 {r['documents']} 个文档、{r['passages']} 个片段：{r['ingest_rate']:.2f} 片段/秒；"
-                          f"模型本身 {r['embed_rate']:.2f} 片段/秒；耗时比 {r['ratio']:.2f}×；峰值内存 {r['peak_rss_mb']:.0f} MB")
+            console.print(f"入库 {r['documents']} 个文档，向量化 {r['passages']} 个文本（{r['chunks']} 个片段 + "
+                          f"{r['sentences']} 个句子）：{r['ingest_rate']:.2f} 文本/秒；模型本身 {r['embed_rate']:.2f} 文本/秒；"
+                          f"每个文本耗时比 {r['ratio']:.2f}×；峰值内存 {r['peak_rss_mb']:.0f} MB")
         elif what == "search":
             qs = [q.question for q in load_questions([questions or Path("eval/seed.jsonl")])]
             r = b.bench_search(settings, qs, clients=clients)
@@ -327,6 +335,41 @@ def eval_tolerance(questions: Annotated[Path, typer.Option("--questions", help="
     if result["accuracy"] < min_accuracy:
         err_console.print(f"[red]准确率 {result['accuracy']:.3f} 低于要求的 {min_accuracy}[/red]")
         raise typer.Exit(code=2)
+
+
+@app.command()
+def questions(days: Annotated[int, typer.Option("--days", min=1, max=3650, help="统计最近几天（含今天）")] = 7,
+              top: Annotated[int, typer.Option("--top", min=1, max=500, help="列出最常见的拒答问题条数")] = 20,
+              log_dir: Annotated[Path | None, typer.Option("--dir", help="问题日志目录（默认 ASSISTANT_QUESTION_LOG_DIR）")]
+              = None) -> None:
+    """问题日志复盘：最近几天的提问数、拒答数和最常见的拒答问题（知识库的缺口）。"""
+    from rich.markup import escape
+
+    from assistant.api.question_log import summarise
+
+    try:
+        folder = log_dir or _settings().question_log_dir
+        if folder is None:
+            raise AssistantError("未启用问题日志：请设置 ASSISTANT_QUESTION_LOG_DIR，或用 --dir 指定日志目录")
+        if not folder.is_dir():
+            raise AssistantError(f"问题日志目录不存在：{folder}")
+    except AssistantError as err:
+        _fail(err)
+    s = summarise(folder, days, top)
+    share = f"（{s['refused'] / s['total']:.0%}）" if s["total"] else ""
+    console.print(f"最近 {days} 天：提问 {s['total']} 次，拒答 {s['refused']} 次{share}")
+    if s["top_refused"]:
+        table = Table(title="最常见的拒答问题")
+        table.add_column("次数", justify="right")
+        table.add_column("问题")
+        for question, count in s["top_refused"]:
+            table.add_row(str(count), escape(question))
+        console.print(table)
+
+
+from assistant.documents.cli import app as documents_app  # noqa: E402 - the sub-app, after the commands above
+
+app.add_typer(documents_app, name="documents")
 
 
 def main() -> None:  # pragma: no cover

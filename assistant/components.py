@@ -14,7 +14,9 @@ from assistant.store import ChromaStore
 
 
 def open_store(settings: Settings, create: bool = False) -> ChromaStore:
-    return ChromaStore(settings.index_dir, settings.collection, model_id(settings), create=create)
+    """The store: on the Chroma server when ASSISTANT_CHROMA_URL is set, else embedded in index_dir."""
+    return ChromaStore(settings.index_dir, settings.collection, model_id(settings), create=create,
+                       url=settings.chroma_url)
 
 
 @dataclass
@@ -34,5 +36,9 @@ class Components:
 
     def retriever(self):
         from assistant.retrieval.hybrid import HybridRetriever
+        from assistant.retrieval.snapshot_cache import SnapshotCache
 
-        return HybridRetriever(self.store, self.embeddings, self.tokenizer)
+        s = self.settings
+        where = getattr(s, "chroma_url", "") or str(s.index_dir.resolve())
+        cache = SnapshotCache(s.index_dir / "snapshots", f"{where}|{s.collection}|{self.store.model}")
+        return HybridRetriever(self.store, self.embeddings, self.tokenizer, snapshot_cache=cache)

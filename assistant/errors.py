@@ -31,3 +31,23 @@ class NotFoundError(AssistantError):
 
 class TopicNotCoveredError(NotFoundError):
     """Retrieval shows the corpus knows nothing on a course-pack topic (→ 404 at the API)."""
+
+
+class RejectedUploadError(AssistantError):
+    """An upload refused before anything is stored: bad name, empty, unparseable (→ 400)."""
+
+    status = 400
+
+
+class UploadTooLargeError(RejectedUploadError):
+    status = 413
+
+
+class UnsupportedFileTypeError(RejectedUploadError):
+    """The content is not what the name says, or not a document type we read (→ 415)."""
+
+    status = 415
+
+
+class ConflictError(AssistantError):
+    """The change clashes with what is there (a document of that name exists) (→ 409)."""

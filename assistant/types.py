@@ -63,3 +63,4 @@ class DocumentRecord:
     source_path: str = ""
     root: str = ""  # the corpus root it was ingested from: a file gone from there leaves the index
     ingested_at: str = ""
+    pinned: bool = False  # status/superseded_by set by an administrator: kept over CATALOG.tsv on re-ingest

@@ -31,7 +31,7 @@ def base_url(seed_index):
 
 def test_healthz(base_url):
     body = httpx.get(f"{base_url}/healthz").json()
-    assert body == {"status": "ok", "index_loaded": True}
+    assert body == {"status": "ok", "index_loaded": True, "pid": body["pid"]} and body["pid"] > 0
 
 
 def test_search_returns_cited_passages(base_url):

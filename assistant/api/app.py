@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
+import os
 from contextlib import asynccontextmanager
 
 
 from fastapi import FastAPI, Request
 
 from assistant import widget
-from assistant.api import errors, observability
+from assistant.api import errors, observability, question_log, refresher
 from assistant.api.chat_router import router as chat_router
 from assistant.api.course_router import router as course_router
+from assistant.api.documents_router import router as documents_router
 from assistant.api.openai_router import router as openai_router
 from assistant.api.search_router import router as search_router
 from assistant.api.tolerance_router import router as tolerance_router
@@ -27,36 +29,38 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.settings = settings
-        app.state.retriever = None
-        app.state.chat = None
+        app.state.retriever = app.state.chat = app.state.tolerance = None
         app.state.load_error = None
         try:
-            from assistant.answer import ChatService
-            from assistant.components import Components
-
-            app.state.retriever = Components.load(settings).retriever()
-            app.state.chat = ChatService.from_settings(settings, app.state.retriever)
-            from assistant.tolerance.service import ToleranceService
-
-            app.state.tolerance = ToleranceService.from_settings(settings, app.state.retriever)
-            app.state.chat.tolerance = app.state.tolerance  # one screening service for /api/tolerance and chat
+            refresher.load_services(app, settings)
         except AssistantError as err:  # keep serving: /healthz answers, the rest says what to do
             app.state.load_error = err
             log.warning("index not loaded: %s", err)
-        yield
+        async with refresher.running(app, settings):  # follows index changes; loads a missing index later
+            yield
 
     app = FastAPI(title="政策知识助手", version="0.1.0", lifespan=lifespan)
     errors.install(app)
     observability.install(app)  # request ids, /metrics, /readyz
+    app.state.question_log = question_log.build(settings)  # a no-op unless ASSISTANT_QUESTION_LOG_DIR is set
     app.include_router(search_router)
     app.include_router(chat_router)
     app.include_router(openai_router)
     app.include_router(tolerance_router)
     app.include_router(course_router)
+    app.include_router(documents_router)
     widget.install(app, settings)  # /widget.js, /demo; key/origin checks, CORS, rate limit on the chat API
 
     @app.get("/healthz", tags=["运维"])
     def healthz(request: Request) -> dict:
-        return {"status": "ok", "index_loaded": request.app.state.retriever is not None}
+        # pid: tells the workers of one `uvicorn --workers N` apart (operators, the multi-worker test)
+        return {"status": "ok", "index_loaded": request.app.state.retriever is not None, "pid": os.getpid()}
 
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app on settings from the environment: `uvicorn --factory assistant.api.app:app_from_env --workers N`."""
+    from assistant.settings import load_settings
+
+    return create_app(load_settings())

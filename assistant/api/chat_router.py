@@ -26,6 +26,9 @@ router = APIRouter(tags=["问答"])
 log = logging.getLogger("assistant.api")
 ChatDep = Annotated[ChatService, Depends(get_chat)]
 ERRORS = {422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}}
+# the widget access checks (assistant/widget/access.py) on /api/chat, /api/chat/stream and /api/search
+WIDGET_ERRORS = {**ERRORS, 403: {"model": ErrorResponse, "description": "该来源未获授权使用此组件密钥"},
+                 429: {"model": ErrorResponse, "description": "提问过于频繁（见 Retry-After）"}}
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
@@ -44,16 +47,17 @@ def guarded(lines: Iterator[str]) -> Iterator[str]:
         yield sse("error", {"detail": detail})
 
 
-@router.post("/api/chat", response_model=ChatResponse, responses=ERRORS)
+@router.post("/api/chat", response_model=ChatResponse, responses=WIDGET_ERRORS)
 async def chat(body: ChatRequest, service: ChatDep, request: Request) -> ChatResponse:
     """A cited answer, or a refusal listing the closest passages."""
     filters = body.filters.to_filters() if body.filters else None
     answer = await run_in_threadpool(service.answer, body.question, body.turns(), filters)
     request.app.state.metrics.observe_answer(answer.refused, answer.mode, answer.notice, answer.confidence)
+    request.app.state.question_log.answer(request, body.question, answer)
     return ChatResponse.from_answer(answer)
 
 
-@router.post("/api/chat/stream", responses={**ERRORS, 200: {"content": {"text/event-stream": {}}}})
+@router.post("/api/chat/stream", responses={**WIDGET_ERRORS, 200: {"content": {"text/event-stream": {}}}})
 async def chat_stream(body: ChatRequest, service: ChatDep, request: Request) -> StreamingResponse:
     """The same answer as server-sent events: citations, then text deltas, then done."""
     filters = body.filters.to_filters() if body.filters else None
@@ -67,6 +71,7 @@ async def chat_stream(body: ChatRequest, service: ChatDep, request: Request) -> 
             if event.kind == "done":
                 request.app.state.metrics.observe_answer(
                     bool(event.data.get("refused")), event.data.get("mode", ""), event.data.get("notice"))
+                request.app.state.question_log.stream_done(request, body.question, first.data["citations"], event.data)
             yield sse(event.kind, event.data)
 
     return StreamingResponse(guarded(lines()), media_type="text/event-stream", headers=SSE_HEADERS)

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import asdict
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
@@ -50,12 +50,13 @@ def _chunk(cid: str, model: str, created: int, delta: dict, finish: str | None =
 
 
 @router.post("/v1/chat/completions", response_model=Completion, responses={**ERRORS, 200: {"content": {"text/event-stream": {}}}})
-async def completions(body: CompletionRequest, service: ChatDep) -> Completion | StreamingResponse:
+async def completions(body: CompletionRequest, service: ChatDep, request: Request) -> Completion | StreamingResponse:
     """An answer in OpenAI's chat.completion (or chat.completion.chunk stream) format."""
     filters = body.filters.to_filters() if body.filters else None
     cid, created, model = f"chatcmpl-{uuid.uuid4().hex}", int(time.time()), body.model or DEFAULT_MODEL
     if not body.stream:
         answer = await run_in_threadpool(service.answer, body.question(), body.turns(), filters)
+        request.app.state.question_log.answer(request, body.question(), answer)
         content = answer.answer + footer(answer.answer, answer.citations, answer.notice)
         choice = CompletionChoice(message={"role": "assistant", "content": content})
         return Completion(id=cid, created=created, model=model, choices=[choice],
@@ -73,6 +74,7 @@ async def completions(body: CompletionRequest, service: ChatDep) -> Completion |
                 said.append(event.data["text"])
                 yield sse("", _chunk(cid, model, created, {"content": event.data["text"]}))
             elif event.kind == "done":
+                request.app.state.question_log.stream_done(request, body.question(), citations, event.data)
                 tail = footer("".join(said), citations, event.data.get("notice"))
                 if tail:
                     yield sse("", _chunk(cid, model, created, {"content": tail}))

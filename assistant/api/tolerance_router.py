@@ -33,8 +33,10 @@ def get_tolerance(request: Request):
 
 @router.post("/api/tolerance", response_model=ToleranceResponse,
              responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}})
-async def tolerance(body: ToleranceRequest, service: Annotated[object, Depends(get_tolerance)]) -> ToleranceResponse:
+async def tolerance(body: ToleranceRequest, service: Annotated[object, Depends(get_tolerance)],
+                    request: Request) -> ToleranceResponse:
     """Factors read from the situation, an outlook with cited reasoning, the rules, similar cases,
     the procedure and what still needs saying. The decision rests with the Party organisation."""
     result = await run_in_threadpool(service.assess, body.situation)
+    request.app.state.question_log.tolerance(request, body.situation, result)
     return ToleranceResponse.model_validate(result.to_dict())

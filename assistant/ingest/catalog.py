@@ -73,3 +73,35 @@ class Catalog:
         """Rows of the form 'file#part title', keyed by the part title."""
         prefix = rel_path + "#"
         return {k[len(prefix):]: v for k, v in self.entries.items() if k.startswith(prefix)}
+
+
+COLUMNS = ["file", "kind", "title", "issuer", "date", "status", "superseded_by", "note"]
+
+
+def save_entry(root: Path, file: str, entry: CatalogEntry | None) -> None:
+    """Add or replace (entry) or drop (None) the row for `file` in root/CATALOG.tsv; other rows stay as
+    they are. Written to a temporary file and renamed, under a lock shared with other processes."""
+    import fcntl
+    import os
+
+    path = root / "CATALOG.tsv"
+    with open(root / ".catalog.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        header, rows = list(COLUMNS), []
+        if path.is_file():
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                reader = csv.DictReader(handle, delimiter="\t")
+                header = list(reader.fieldnames or COLUMNS)
+                rows = [row for row in reader if (row.get("file") or "").strip() != file]
+        header += [c for c in COLUMNS if c not in header]
+        if entry is not None:
+            rows.append({k: getattr(entry, k, "") for k in COLUMNS})
+        tmp = path.with_name(".CATALOG.tsv.tmp")
+        with tmp.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=header, delimiter="\t", extrasaction="ignore",
+                                    lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)

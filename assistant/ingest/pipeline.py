@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -47,22 +47,29 @@ class IngestReport:
     seconds: float = 0.0
 
 
-def discover(paths: list[Path]) -> tuple[list[Source], list[tuple[str, str]]]:
-    """Document files under the given paths, and the files skipped with the reason."""
+def discover(paths: list[Path], root: Path | None = None) -> tuple[list[Source], list[tuple[str, str]]]:
+    """Document files under the given paths, and the files skipped with the reason.
+
+    A document's id is its path relative to its root: the directory given, or for a file given alone its
+    parent — or `root` when given (a file added to a corpus directory keeps the id a full ingest gives it).
+    """
     sources, skipped = [], []
     for given in paths:
         if not given.exists():
             raise AssistantError(f"路径不存在：{given}")
-        root = given if given.is_dir() else given.parent
+        if root is not None and not given.resolve().is_relative_to(root.resolve()):
+            raise AssistantError(f"{given} 不在语料目录 {root} 之下")
+        base = root.resolve() if root is not None else (given if given.is_dir() else given.parent)
         files = sorted(p for p in given.rglob("*") if p.is_file()) if given.is_dir() else [given]
         for path in files:
-            rel = path.relative_to(root).as_posix()
-            if any(part.startswith(".") for part in path.relative_to(root).parts) or path.name.lower() in NOT_DOCUMENTS:
+            rel = path.resolve().relative_to(base.resolve()).as_posix() if root is not None else \
+                path.relative_to(base).as_posix()
+            if any(part.startswith(".") for part in rel.split("/")) or path.name.lower() in NOT_DOCUMENTS:
                 continue
             if path.suffix.lower() not in SUPPORTED_SUFFIXES:
                 skipped.append((rel, f"不支持的文件类型 {path.suffix or '（无扩展名）'}"))
                 continue
-            sources.append(Source(path=path, root=root.resolve(), doc_id=rel))
+            sources.append(Source(path=path, root=base.resolve(), doc_id=rel))
     return sources, skipped
 
 
@@ -81,10 +88,12 @@ class Ingestor:
                             TOKENIZER_VERSION, VECTORS_LAYOUT, self.cap, self.store.model)).encode())
         return digest.hexdigest()
 
-    def run(self, paths: list[Path], on_progress: Callable[[str, int, int], None] | None = None) -> IngestReport:
+    def run(self, paths: list[Path], on_progress: Callable[[str, int, int], None] | None = None,
+            root: Path | None = None) -> IngestReport:
+        """Ingest the files under `paths`; a directory given is a root whose vanished files leave the index."""
         started = time.perf_counter()
         misses_before = getattr(self.embeddings, "misses", 0)
-        sources, skipped = discover(paths)
+        sources, skipped = discover(paths, root)
         report = IngestReport(skipped=skipped)
         existing = {r.doc_id: r for r in self.store.documents()}
         catalogs: dict[Path, Catalog] = {}
@@ -140,6 +149,8 @@ class Ingestor:
 
     def _write(self, src: Source, digest: str, chunks: list[Chunk], kind: str, old: DocumentRecord | None) -> int:
         """Chunks, then their sentence vectors, then the record; returns the number of sentence vectors."""
+        if old and old.pinned:  # an administrator's status decision outlives a changed file or catalog row
+            chunks = [replace(c, status=old.status, superseded_by=old.superseded_by) for c in chunks]
         vectors = self.embeddings.embed_documents([c.embed_text for c in chunks])
         tokens = [self.tokenizer.tokens(f"{c.title} {c.section} {c.text}") for c in chunks]
         self.store.upsert_chunks(chunks, vectors, tokens)
@@ -157,7 +168,7 @@ class Ingestor:
             doc_id=src.doc_id, title=head.doc_title, kind=kind, status=head.status, content_hash=digest,
             chunk_ids=[c.id for c in chunks], doc_number=head.doc_number, issuer=head.issuer, date=head.date,
             superseded_by=head.superseded_by, source_path=str(src.path.resolve()), root=str(src.root),
-            ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), pinned=bool(old and old.pinned),
         ))
         if old:
             keep = {c.id for c in chunks}

@@ -8,14 +8,12 @@ the commit point: chunks (and sentences) that no record lists are invisible and 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import Any
 
-import chromadb
-from chromadb.config import Settings as ChromaSettings
-
-from assistant.errors import IndexMissingError, IndexModelMismatchError, StoreUnavailableError
+from assistant.errors import AssistantError, IndexMissingError, IndexModelMismatchError, StoreUnavailableError
+from assistant.store.connection import GuardedCollection, open_client, store_errors
 from assistant.types import Chunk, DocumentRecord
 
 SCHEMA = 2
@@ -25,27 +23,25 @@ _CHUNK_FIELDS = {f.name for f in fields(Chunk)}
 class ChromaStore:
     """Two collections: `<name>` for chunks, `<name>-documents` for document records."""
 
-    def __init__(self, index_dir: Path, collection: str, model: str, create: bool = False):
+    def __init__(self, index_dir: Path, collection: str, model: str, create: bool = False, url: str = ""):
+        """`url`: a `chroma run` server (shared by every worker); empty: embedded, under index_dir/chroma."""
         self.model = model
-        chroma_dir = index_dir / "chroma"
-        if not create and not chroma_dir.exists():
-            raise IndexMissingError(f"索引不存在（{index_dir}）：请先运行 assistant ingest 构建索引")
-        try:
-            self.client = chromadb.PersistentClient(
-                path=str(chroma_dir), settings=ChromaSettings(anonymized_telemetry=False))
+        self.client, self.where = open_client(index_dir, url, create)
+        with store_errors(self.where):
             names = {c.name for c in self.client.list_collections()}
-        except Exception as err:  # chromadb raises several kinds for an unusable directory
-            raise StoreUnavailableError(f"无法打开索引目录 {chroma_dir}：{err}") from err
-        if not create and collection not in names:
-            raise IndexMissingError(f"索引中没有集合 {collection}：请先运行 assistant ingest 构建索引")
-        # embedding_function=None: we always pass vectors, so Chroma's default (a download) never runs
-        self.chunks = self.client.get_or_create_collection(
-            collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
-            metadata={"embedding_model": model, "schema": SCHEMA})
-        self.sentences = self.client.get_or_create_collection(
-            f"{collection}-sentences", embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
-            metadata={"embedding_model": model, "schema": SCHEMA})
-        self.docs = self.client.get_or_create_collection(f"{collection}-documents", embedding_function=None)
+            if not create and collection not in names:
+                hint = f"（同样设置 ASSISTANT_CHROMA_URL={url}）" if url else ""
+                raise IndexMissingError(
+                    f"{self.where} 中没有集合 {collection}：请先运行 assistant ingest 构建索引{hint}")
+            # embedding_function=None: we always pass vectors, so Chroma's default (a download) never runs
+            self.chunks = GuardedCollection(self.client.get_or_create_collection(
+                collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
+                metadata={"embedding_model": model, "schema": SCHEMA}), self.where)
+            self.sentences = GuardedCollection(self.client.get_or_create_collection(
+                f"{collection}-sentences", embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
+                metadata={"embedding_model": model, "schema": SCHEMA}), self.where)
+            self.docs = GuardedCollection(self.client.get_or_create_collection(
+                f"{collection}-documents", embedding_function=None), self.where)
         built_with = (self.chunks.metadata or {}).get("embedding_model")
         if built_with and built_with != model:
             raise IndexModelMismatchError(
@@ -124,6 +120,8 @@ class ChromaStore:
         try:  # Chroma returns fewer than n when the collection holds fewer (no count() round trip)
             got = collection.query(query_embeddings=[vector], n_results=n, where=where or None,
                                    include=["distances"])
+        except AssistantError:  # already said plainly by the collection guard
+            raise
         except Exception as err:
             raise StoreUnavailableError(f"向量库查询失败：{err}") from err
         ids = [sentence_owner(i) for i in got["ids"][0]] if owner else got["ids"][0]
@@ -137,17 +135,35 @@ class ChromaStore:
     def delete_document(self, doc_id: str) -> None:
         self.docs.delete(ids=[doc_id])
 
+    def set_status(self, record: DocumentRecord, status: str, superseded_by: str) -> DocumentRecord:
+        """Mark a document in force or superseded: its chunks and sentence vectors first, then its record
+        (the commit point, pinned so a re-ingest keeps the decision). Vectors and texts are untouched."""
+        meta = {"status": status, "superseded_by": superseded_by}
+        for i in range(0, len(record.chunk_ids), 256):
+            batch = record.chunk_ids[i:i + 256]
+            self.chunks.update(ids=batch, metadatas=[meta] * len(batch))
+            owned = self.sentences.get(where={"chunk_id": {"$in": batch}}, include=[])["ids"]
+            if owned:
+                self.sentences.update(ids=owned, metadatas=[{"status": status}] * len(owned))
+        updated = replace(record, status=status, superseded_by=superseded_by, pinned=True)
+        self.put_document(updated)
+        return updated
+
+    def document(self, doc_id: str) -> DocumentRecord | None:
+        got = self.docs.get(ids=[doc_id], include=["metadatas"])
+        return _record(got["metadatas"][0]) if got["ids"] else None
+
     def documents(self) -> list[DocumentRecord]:
-        got = self.docs.get(include=["metadatas"])
-        records = []
-        for meta in got["metadatas"]:
-            data = {k: v for k, v in meta.items() if k in DocumentRecord.__dataclass_fields__}
-            data["chunk_ids"] = json.loads(data.get("chunk_ids") or "[]")
-            records.append(DocumentRecord(**data))
-        return records
+        return [_record(meta) for meta in self.docs.get(include=["metadatas"])["metadatas"]]
 
     def live_chunk_ids(self) -> set[str]:
         return {cid for record in self.documents() for cid in record.chunk_ids}
+
+
+def _record(meta: dict[str, Any]) -> DocumentRecord:
+    data = {k: v for k, v in meta.items() if k in DocumentRecord.__dataclass_fields__}
+    data["chunk_ids"] = json.loads(data.get("chunk_ids") or "[]")
+    return DocumentRecord(**data)
 
 
 def sentence_id(chunk_id: str, ordinal: int) -> str:

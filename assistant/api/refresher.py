@@ -1,0 +1,120 @@
+"""Keeps every worker's index in step with the store, and brings an app that started without one to ready.
+
+Each API process holds its own snapshot (HybridRetriever: chunks, BM25 over the stored tokens, vectors).
+Every ASSISTANT_REFRESH_SECONDS a background task asks the store for the documents' stamp and rebuilds the
+snapshot when it changed; while the app has no index (the store was down or empty at start), it tries to
+load it again. The work runs in a thread, so the event loop never waits on Chroma.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from contextlib import asynccontextmanager, suppress
+
+from anyio import to_thread
+from fastapi import FastAPI
+
+from assistant.errors import AssistantError, StoreUnavailableError
+from assistant.settings import Settings
+
+log = logging.getLogger("assistant.api")
+
+
+def load_services(app: FastAPI, settings: Settings) -> None:
+    """Open the store and put a new retriever with its chat and tolerance services on app.state.
+
+    Raises AssistantError (store down, no index…) and leaves app.state as it was.
+    """
+    from assistant.answer import ChatService
+    from assistant.components import Components, open_store
+    from assistant.tolerance.service import ToleranceService
+
+    old = app.state.retriever
+    if old is None:
+        parts = Components.load(settings)
+    else:  # the model and jieba take seconds to load: only the store is opened afresh
+        parts = Components(settings, open_store(settings), old.embeddings, old.tokenizer)
+    retriever = parts.retriever()
+    chat = ChatService.from_settings(settings, retriever)
+    tolerance = ToleranceService.from_settings(settings, retriever)
+    chat.tolerance = tolerance  # one screening service for /api/tolerance and chat
+    app.state.chat, app.state.tolerance = chat, tolerance
+    app.state.retriever, app.state.load_error = retriever, None
+    threading.Thread(target=_warm, args=(tolerance,), name="tolerance-warm-up", daemon=True).start()
+
+
+WARM_UP_SITUATION = "我在推进试点项目时为了赶工期，经班子集体研究后先行实施，没有收任何好处，后来出了差错，能否容错？"
+
+
+def _warm(tolerance) -> None:
+    """Run one screening in the background: its fixed rule queries and lexicon are then ready before the
+    first user asks (the first screening after start took 12 s on the shared corpus, later ones ~1 s)."""
+    try:
+        tolerance.assess(WARM_UP_SITUATION)
+    except Exception as err:  # noqa: BLE001 - a failed warm-up only means the first request does the work
+        log.info("tolerance warm-up skipped: %s", err)
+
+
+def refresh_once(app: FastAPI, settings: Settings) -> str:
+    """One check: 'loaded', 'reopened', 'refreshed' or 'unchanged'. A failure raises and, if the index
+    itself is gone, takes the app out of service (until a later check finds it again)."""
+    retriever = app.state.retriever
+    if retriever is None:
+        try:
+            load_services(app, settings)
+        except AssistantError as err:
+            app.state.load_error = err
+            raise
+        return "loaded"
+    try:
+        # refresh() builds the new snapshot before swapping it in: if it fails, the old one keeps serving
+        return "refreshed" if retriever.refresh() else "unchanged"
+    except StoreUnavailableError:
+        raise
+    except AssistantError:  # collections deleted or made anew (their ids changed): open the store again
+        try:
+            load_services(app, settings)
+        except StoreUnavailableError:
+            raise
+        except AssistantError as err:
+            app.state.retriever = app.state.chat = app.state.tolerance = None
+            app.state.load_error = err
+            raise
+        return "reopened"
+
+
+async def keep_fresh(app: FastAPI, settings: Settings) -> None:
+    """Check every refresh_seconds until cancelled; failures are logged once per distinct message."""
+    failing = None
+    while True:
+        await asyncio.sleep(settings.refresh_seconds)
+        try:
+            # not abandoned on cancel: shutdown waits for a check under way, nothing touches app.state after
+            what = await to_thread.run_sync(refresh_once, app, settings)
+        except Exception as err:  # noqa: BLE001 - the loop must outlive any failure; the next tick retries
+            if str(err) != failing:
+                log.warning("index refresh failed: %s", err, exc_info=not isinstance(err, AssistantError))
+            failing = str(err)
+            continue
+        if failing is not None:
+            log.info("index refresh recovered")
+            failing = None
+        if what != "unchanged":
+            log.info("index %s: %d chunks", what, len(app.state.retriever.chunks))
+
+
+@asynccontextmanager
+async def running(app: FastAPI, settings: Settings):
+    """Run `keep_fresh` for the app's lifetime (not at all when ASSISTANT_REFRESH_SECONDS=0)."""
+    if not settings.refresh_seconds:
+        yield
+        return
+    task = asyncio.create_task(keep_fresh(app, settings), name="index-refresher")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
