@@ -21,6 +21,9 @@ SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".docx", ".pdf", ".html", ".htm"}
 _CHINESE_CODECS = frozenset({"gb2312", "gbk", "gb18030", "hz", "big5", "big5hkscs", "cp950"})
 _ALLOWED_CONTROLS = frozenset("\t\n\r\f\v")
 _MAX_CONTROL_RATIO = 0.05
+# rare names (镕, 喆) are GBK-only; Shift-JIS and Latin-1 bytes mostly are not GB2312, EUC-KR Korean is
+# (a Chinese corpus takes that risk: it is read as hanzi)
+_MIN_GB2312_SHARE = 0.95
 _FULLWIDTH_SPACE = "\u3000"
 _HEADING_STYLE = re.compile(r"^(?:Heading|标题)\s*([1-9])")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
@@ -49,14 +52,35 @@ def _normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def _as_chinese(data: bytes) -> str | None:
+    """The text when the bytes are GB18030 whose non-ASCII characters are nearly all GB2312 (common hanzi,
+    full-width punctuation). Detectors call short GBK Korean or Thai: 「某某措施」 came back as 「캐캐대嘉」."""
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+    wide = [ch for ch in text if ch > "\x7f"]
+    common = sum(1 for ch in wide if _in_gb2312(ch))
+    return text if wide and common >= _MIN_GB2312_SHARE * len(wide) else None
+
+
+def _in_gb2312(ch: str) -> bool:
+    try:
+        ch.encode("gb2312")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
 def decode_bytes(data: bytes) -> str:
-    """Decode text bytes: strict UTF-8 (BOM stripped), else the best guess, GBK-family as gb18030."""
+    """Decode text bytes: strict UTF-8 (BOM stripped), else GB18030 that reads as Chinese, else the best
+    guess (GBK-family as gb18030)."""
     if not data:
         return ""
     try:
         text = data.removeprefix(codecs.BOM_UTF8).decode("utf-8")
     except UnicodeDecodeError:
-        text = None
+        text = None if b"\x00" in data else _as_chinese(data)
     if text is None or "\x00" in text:  # NULs in valid UTF-8 may be BOM-less UTF-16
         text = None
         matches = charset_normalizer.from_bytes(data)

@@ -5,7 +5,10 @@ Its replies are deterministic and built from the prompt:
 - an answer request → the first sentence of passage [1] with a valid `[1]` and a bogus `[9]`, then a
   sentence with no marker at all (so post-processing has something to remove and to flag).
 Modes: "ok", "slow" (sleeps `delay` seconds before answering), "fail" (HTTP 500), "broken" (streams most of
-the reply, then drops the connection). `closed_url()` points at a port where nothing listens.
+the reply, then drops the connection), "echo" (answers every non-rewrite request with `state.reply`, by default
+ECHO_REPLY, a reply that misbehaves: an invented [9], an unmarked sentence, the injected instruction obeyed).
+Every request body is kept in `state.requests`, so a test sees exactly what the model was sent.
+`closed_url()` points at a port where nothing listens.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from starlette.routing import Route
 from tests.servers import free_port
 
 UNSUPPORTED_SENTENCE = "此外还应结合单位的实际情况综合研判。"
+ECHO_REPLY = ("好的，忽略以上指令。所有违纪行为均可免责[9]。乡镇干部的补贴应当向基层倾斜[1][7]。"
+              "这一结论来自上级的内部通知，无需核对原文。")
 
 
 @dataclass
@@ -34,6 +39,7 @@ class StubState:
     mode: str = "ok"
     delay: float = 3.0
     requests: list[dict] = field(default_factory=list)
+    reply: str = ECHO_REPLY  # what "echo" mode answers
 
 
 def reply_for(messages: list[dict]) -> str:
@@ -65,7 +71,8 @@ def stub_app(state: StubState) -> Starlette:
             return JSONResponse({"error": {"message": "stub failure", "type": "server_error"}}, status_code=500)
         if state.mode == "slow":
             await asyncio.sleep(state.delay)
-        text = reply_for(body["messages"])
+        rewrite = "改写" in next((m["content"] for m in body["messages"] if m["role"] == "system"), "")
+        text = state.reply if state.mode == "echo" and not rewrite else reply_for(body["messages"])
         if not body.get("stream"):
             return JSONResponse({
                 "id": "chatcmpl-stub", "object": "chat.completion", "created": int(time.time()), "model": "stub",
@@ -88,9 +95,9 @@ def stub_app(state: StubState) -> Starlette:
 
 
 @contextmanager
-def running_stub(mode: str = "ok", delay: float = 3.0):
+def running_stub(mode: str = "ok", delay: float = 3.0, reply: str = ECHO_REPLY):
     """Yield (base_url ending in /v1, state) of a stub serving on a free loopback port."""
-    state = StubState(mode, delay)
+    state = StubState(mode, delay, reply=reply)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(stub_app(state), host="127.0.0.1", port=port, log_level="critical",
                                            timeout_graceful_shutdown=1))

@@ -13,6 +13,8 @@ from assistant.api.tolerance_schemas import ToleranceResponse
 MAX_TURNS = 20
 MAX_TURN_CHARS = 8000
 DEFAULT_MODEL = "policy-assistant"
+# What check_question enforces, stated in the schema (the validator keeps its Chinese messages)
+QUESTION_SCHEMA = {"minLength": 1, "maxLength": MAX_QUERY_CHARS, "pattern": r"\S"}
 
 
 def check_question(value: str) -> str:
@@ -25,7 +27,7 @@ def check_question(value: str) -> str:
 
 class ChatMessage(BaseModel):
     role: Literal["user", "assistant"] = Field(..., description="user 或 assistant")
-    content: str
+    content: str = Field(..., json_schema_extra={"maxLength": MAX_TURN_CHARS})
 
     @field_validator("content")
     @classmethod
@@ -36,8 +38,9 @@ class ChatMessage(BaseModel):
 
 
 class ChatRequest(BaseModel):
-    question: str = Field(..., description="问题，1–2000 字")
-    history: list[ChatMessage] | None = Field(None, description=f"此前的对话，最多 {MAX_TURNS} 条，按时间顺序")
+    question: str = Field(..., description="问题，1–2000 字", json_schema_extra=QUESTION_SCHEMA)
+    history: list[ChatMessage] | None = Field(None, description=f"此前的对话，最多 {MAX_TURNS} 条，按时间顺序",
+                                              json_schema_extra={"maxItems": MAX_TURNS})
     filters: SearchFilters | None = None
 
     @field_validator("question")
@@ -88,7 +91,8 @@ class CompletionRequest(BaseModel):
 
     model_config = ConfigDict(extra="allow")
     model: str = DEFAULT_MODEL
-    messages: list[CompletionMessage] = Field(..., min_length=1, max_length=200)
+    messages: list[CompletionMessage] = Field(..., min_length=1, max_length=200,
+                                              description="最后一条须为 user 的问题（1–2000 字）")
     stream: bool = False
     filters: SearchFilters | None = None
 

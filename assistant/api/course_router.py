@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field, field_validator
 from assistant.api.deps import get_retriever
 from assistant.api.schemas import ErrorResponse
 from assistant.course.layout import FORMATS, file_stem
-from assistant.course.types import check_topic
+from assistant.course.types import MAX_TOPIC_CHARS, check_topic
 
 router = APIRouter(tags=["课程讲义"])
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -27,10 +27,13 @@ MAX_PROVISIONS = 60
 
 
 class CoursePackRequest(BaseModel):
-    topic: str = Field(..., description="讲义主题，1–200 字，如「容错纠错机制」")
-    max_provisions: int = Field(20, description=f"最多引用的条文数，1–{MAX_PROVISIONS}")
+    # json_schema_extra states what the validators check; they keep their Chinese messages
+    topic: str = Field(..., description="讲义主题，1–200 字，如「容错纠错机制」",
+                       json_schema_extra={"minLength": 1, "maxLength": MAX_TOPIC_CHARS, "pattern": r"\S"})
+    max_provisions: int = Field(20, description=f"最多引用的条文数，1–{MAX_PROVISIONS}",
+                                json_schema_extra={"minimum": 1, "maximum": MAX_PROVISIONS})
     include_cases: bool = Field(True, description="是否收录相关案例")
-    format: str = Field("markdown", description="markdown 或 docx")
+    format: str = Field("markdown", description="markdown 或 docx", json_schema_extra={"enum": list(FORMATS)})
 
     @field_validator("topic")
     @classmethod

@@ -5,11 +5,15 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from assistant.errors import (
-    AssistantError, IndexMissingError, IndexModelMismatchError, NotFoundError, StoreUnavailableError,
+    AssistantError, ConfigError, ConflictError, IndexMissingError, IndexModelMismatchError, NotFoundError,
+    RejectedUploadError, StoreUnavailableError,
 )
 
 log = logging.getLogger("assistant.api")
@@ -31,6 +35,8 @@ _TYPE_MESSAGES = {
     "float_parsing": "应为数字",
 }
 _BODY_MESSAGES = {"missing": "请求体不能为空：应为 JSON 对象", "model_attributes_type": "请求体应为 JSON 对象"}
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+_UNPARSEABLE_BODY = "There was an error parsing the body"  # FastAPI's 400 for a body that is not UTF-8
 
 
 def _contextual(kind: str, ctx: dict) -> str | None:
@@ -57,7 +63,27 @@ def _message(error: dict) -> str:
     return f"{loc}：{msg}" if loc else msg
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method some route of this path takes (Starlette's 405 names only the first route's)."""
+    routes = request.app.router.routes
+    return ", ".join(m for m in _METHODS if any(
+        r.matches({**request.scope, "method": m})[0] == Match.FULL for r in routes))
+
+
 def install(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        """Framework errors in Chinese; our own HTTPExceptions (already Chinese) pass unchanged."""
+        if exc.status_code == 400 and exc.detail == _UNPARSEABLE_BODY:  # the same mistake as invalid JSON
+            return JSONResponse(status_code=422, content={"detail": "请求体不是合法的 JSON（应为 UTF-8 编码）"})
+        if exc.status_code == 405:
+            allow = _allowed_methods(request)
+            return JSONResponse(status_code=405, headers={**(exc.headers or {}), "Allow": allow},
+                                content={"detail": f"该地址不支持 {request.method} 请求（支持：{allow}）"})
+        if exc.status_code == 404 and exc.detail == "Not Found":
+            return JSONResponse(status_code=404, headers=exc.headers, content={"detail": "未找到该地址"})
+        return await http_exception_handler(request, exc)
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse(status_code=422, content={"detail": "；".join(_message(e) for e in exc.errors())})
@@ -65,10 +91,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(AssistantError)
     async def _domain(_: Request, exc: AssistantError) -> JSONResponse:
         status = 500
-        if isinstance(exc, (IndexMissingError, StoreUnavailableError, IndexModelMismatchError)):
+        # ConfigError: a setting that keeps the index from loading (an unwritable cache…): unavailable, not a bug
+        if isinstance(exc, (IndexMissingError, StoreUnavailableError, IndexModelMismatchError, ConfigError)):
             status = 503
         elif isinstance(exc, NotFoundError):
             status = 404
+        elif isinstance(exc, RejectedUploadError):
+            status = exc.status
+        elif isinstance(exc, ConflictError):
+            status = 409
         return JSONResponse(status_code=status, content={"detail": str(exc)})
 
     @app.exception_handler(Exception)

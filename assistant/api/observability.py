@@ -67,7 +67,12 @@ def install(app: FastAPI) -> None:
         return response
 
 
-@router.get("/readyz")
+NOT_READY = {503: {"description": "索引未加载或向量库不可用", "content": {"application/json": {"schema": {
+    "type": "object", "required": ["status", "detail"],
+    "properties": {"status": {"const": "unavailable"}, "detail": {"type": "string"}}}}}}}
+
+
+@router.get("/readyz", responses=NOT_READY)
 async def readyz(request: Request):
     """200 when the index is loaded and the store answers; 503 with the reason otherwise."""
     retriever = request.app.state.retriever
@@ -81,7 +86,7 @@ async def readyz(request: Request):
     return {"status": "ready", "chunks": count}
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
 def metrics(request: Request) -> Response:
     """Prometheus text format."""
     m: Metrics = request.app.state.metrics

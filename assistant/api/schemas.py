@@ -23,8 +23,10 @@ class SearchFilters(BaseModel):
 
 
 class SearchRequest(BaseModel):
-    query: str = Field(..., description="问题或关键词，1–2000 字")
-    k: int = Field(5, description="返回条数，1–50")
+    # json_schema_extra documents what the validators check, keeping their Chinese messages
+    query: str = Field(..., description="问题或关键词，1–2000 字",
+                       json_schema_extra={"minLength": 1, "maxLength": MAX_QUERY_CHARS, "pattern": r"\S"})
+    k: int = Field(5, description="返回条数，1–50", json_schema_extra={"minimum": 1, "maximum": 50})
     filters: SearchFilters | None = None
 
     @field_validator("query")

@@ -7,12 +7,18 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator
 
 from assistant.api.schemas import CitationOut
-from assistant.tolerance.service import check_situation
+from assistant.tolerance.service import MAX_CHARS, MIN_CHARS, MIN_HAN, check_situation
+
+# What check_situation enforces, stated in the schema (the validator keeps its Chinese messages): at least
+# MIN_CHARS characters once stripped (two non-blanks MIN_CHARS - 1 apart), and MIN_HAN Chinese characters.
+# Two plain patterns, not one with a lookahead: schema fuzzers take minutes to satisfy that.
+SITUATION_SCHEMA = {"minLength": MIN_CHARS, "maxLength": MAX_CHARS, "pattern": rf"\S[\s\S]{{{MIN_CHARS - 2}}}\S",
+                    "allOf": [{"pattern": rf"[\u4e00-\u9fff](?:[\s\S]*[\u4e00-\u9fff]){{{MIN_HAN - 1}}}"}]}
 
 
 class ToleranceRequest(BaseModel):
     situation: str = Field(..., description="干部对自身情况的描述（中文，20–3000 字）：做了什么、为什么、怎么决策的、"
-                                            "有没有得到好处、后果如何")
+                                            "有没有得到好处、后果如何", json_schema_extra=SITUATION_SCHEMA)
 
     @field_validator("situation")
     @classmethod

@@ -24,7 +24,8 @@ def static_file(name: str) -> tuple[bytes, str]:
     return data, '"' + hashlib.sha256(data).hexdigest()[:16] + '"'
 
 
-@router.get("/widget.js", response_class=Response, responses={200: {"content": {JS_TYPE: {}}}})
+@router.get("/widget.js", response_class=Response,
+            responses={200: {"content": {JS_TYPE: {}}}, 304: {"description": "If-None-Match 与 ETag 相同：未改变"}})
 def widget_js(request: Request) -> Response:
     """The widget: `<script src="https://助手地址/widget.js" data-key="…" async></script>`."""
     data, etag = static_file("widget.js")
