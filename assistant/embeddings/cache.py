@@ -22,12 +22,18 @@ class CachedEmbeddings(Embeddings):
     def __init__(self, inner: Embeddings, path: Path, model: str):
         self.inner = inner
         self.model = model
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, check_same_thread=False, timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+        except (OSError, sqlite3.Error) as err:  # a path through a file, a read-only directory or disk…
+            from assistant.errors import ConfigError
+
+            raise ConfigError(f"无法打开向量缓存 {path}：{err}；请检查 ASSISTANT_EMBEDDING_CACHE "
+                              "（默认在索引目录内）所在目录是否存在且可写") from None
         self._lock = threading.Lock()
-        self._queries: OrderedDict[str, list[float]] = OrderedDict()
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
         self.hits = 0
         self.misses = 0
 
@@ -60,10 +66,10 @@ class CachedEmbeddings(Embeddings):
         with self._lock:
             if text in self._queries:
                 self._queries.move_to_end(text)
-                return list(self._queries[text])
+                return self._queries[text].tolist()
         vector = self.inner.embed_query(text)
-        with self._lock:
-            self._queries[text] = vector
+        with self._lock:  # float32 array: 1.5 KB a vector, not 12 KB as a list of Python floats
+            self._queries[text] = np.asarray(vector, dtype=np.float32)
             while len(self._queries) > QUERY_CACHE_SIZE:
                 self._queries.popitem(last=False)
         return list(vector)
