@@ -42,6 +42,10 @@ class Tokenizer:
         self._jieba.initialize()
         self._colloquial = _load_colloquial()
 
+    def dictionary(self) -> tuple[dict, int]:
+        """jieba's word frequencies and their total, for a reader that overlays its own words on them."""
+        return self._jieba.FREQ, self._jieba.total
+
     def add_words(self, words: list[str]) -> None:
         """Keep names such as document titles whole."""
         for word in words:

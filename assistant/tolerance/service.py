@@ -9,6 +9,7 @@ import re
 
 from assistant.settings import Settings
 from assistant.tolerance.factors import FactorAnalyzer
+from assistant.tolerance.lexicon import Negation
 from assistant.tolerance.outlook import explain, judge
 from assistant.tolerance.rules import RuleFinder
 from assistant.tolerance.types import QUESTIONS, ToleranceAssessment
@@ -39,7 +40,10 @@ class ToleranceService:
     def __init__(self, retriever, llm_model=None, analyzer: FactorAnalyzer | None = None):
         self.retriever = retriever
         self.finder = RuleFinder(retriever)
-        self.analyzer = analyzer or FactorAnalyzer()
+        # the negation reader overlays its words on the retrieval tokenizer's dictionary (not a second 63 MB copy)
+        tokenizer = getattr(retriever, "tokenizer", None)
+        self.analyzer = analyzer or FactorAnalyzer(
+            negation=Negation(base=tokenizer.dictionary()) if tokenizer is not None else None)
         self.llm_model = llm_model
 
     @classmethod
