@@ -201,18 +201,11 @@ def test_serve_on_a_read_only_index_stops_with_a_clear_message(built_index, read
 def test_workers_on_a_read_only_index_answer_503_with_the_reason(built_index, read_only, tmp_path):
     """`uvicorn --factory …` (how deploy/ runs it) keeps serving /healthz and says why it is not ready."""
     _, env = built_index
-    port = free_port()
-    server = Process([*read_only, str(BIN / "uvicorn"), "--factory", "assistant.api.app:app_from_env", "--port",
-                      str(port)], tmp_path / "uvicorn.log", env=env).start()
-    try:
-        wait_http(f"http://127.0.0.1:{port}/healthz", 60, server.proc)
-        ready = httpx.get(f"http://127.0.0.1:{port}/readyz")
-        search = httpx.post(f"http://127.0.0.1:{port}/api/search", json={"query": QUERY})
-    finally:
-        server.stop()
+    ready, search, log = _probe_server([*read_only, str(BIN / "uvicorn"), "--factory", "assistant.api.app:app_from_env"],
+                                       "/api/search", {"query": QUERY}, env, tmp_path / "uvicorn.log")
     assert ready.status_code == 503 and "索引目录不可写" in ready.json()["detail"]
     assert search.status_code == 503 and search.json()["detail"] == ready.json()["detail"]
-    assert "Traceback" not in server.output()
+    assert "Traceback" not in log
 
 
 def test_index_dir_that_is_a_file(tmp_path):
@@ -230,15 +223,22 @@ def test_embedding_cache_through_a_file(built_index, tmp_path):
     env = {**env, "ASSISTANT_EMBEDDING_CACHE": str(tmp_path / "blocker" / "cache.sqlite")}
     done = cli("search", QUERY, env=env)
     assert done.returncode == 1 and "无法打开向量缓存" in done.stderr and "Traceback" not in done.stderr, done.stderr
-    port = free_port()
-    server = Process([str(BIN / "assistant"), "serve", "--port", str(port)], tmp_path / "serve.log", env=env).start()
-    try:
-        wait_http(f"http://127.0.0.1:{port}/healthz", 60, server.proc)
-        ready = httpx.get(f"http://127.0.0.1:{port}/readyz")
-        chat = httpx.post(f"http://127.0.0.1:{port}/api/chat", json={"question": QUERY})
-    finally:
-        server.stop()
+    ready, chat, log = _probe_server([str(BIN / "assistant"), "serve"], "/api/chat", {"question": QUERY}, env,
+                                     tmp_path / "serve.log")
     assert ready.status_code == 503 and "无法打开向量缓存" in ready.json()["detail"]
     assert chat.status_code == 503 and "ASSISTANT_EMBEDDING_CACHE" in chat.json()["detail"]
-    assert "Traceback" not in server.output()
+    assert "Traceback" not in log
+
+
+def _probe_server(command: list[str], path: str, body: dict, env: dict, log: Path):
+    """Start a server on a free port, then its /readyz and one POST; returns both responses and its log."""
+    port = free_port()
+    server = Process([*command, "--port", str(port)], log, env=env).start()
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz", 60, server.proc)
+        ready, answer = httpx.get(f"http://127.0.0.1:{port}/readyz"), httpx.post(f"http://127.0.0.1:{port}{path}",
+                                                                                   json=body)
+    finally:
+        server.stop()
+    return ready, answer, server.output()
 

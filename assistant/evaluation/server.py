@@ -54,6 +54,16 @@ def proc_memory_mb(pid: int, field: str = "VmRSS") -> float | None:
     return None
 
 
+def stop_group(proc: subprocess.Popen, grace: float = 15) -> None:
+    """SIGTERM to a process started in its own session and its children; SIGKILL after `grace` seconds."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=5)
+
+
 class ServerProcess:
     """`assistant serve` on a free loopback port in its own process group; output goes to a log file."""
 
@@ -113,12 +123,7 @@ class ServerProcess:
     def stop(self) -> None:
         """SIGTERM to the process group (uvicorn shuts down cleanly), SIGKILL if it lingers; the log goes."""
         if self.alive():
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=5)
+            stop_group(self.proc, grace=20)
         self._log.close()
         Path(self._log.name).unlink(missing_ok=True)
 
