@@ -39,6 +39,6 @@ class Components:
         from assistant.retrieval.snapshot_cache import SnapshotCache
 
         s = self.settings
-        where = getattr(s, "chroma_url", "") or str(s.index_dir.resolve())
+        where = s.chroma_url or str(s.index_dir.resolve())
         cache = SnapshotCache(s.index_dir / "snapshots", f"{where}|{s.collection}|{self.store.model}")
         return HybridRetriever(self.store, self.embeddings, self.tokenizer, snapshot_cache=cache)

@@ -101,8 +101,8 @@ class HybridRetriever:
         threadpool_limits(1, user_api="blas")
         self._snap = self._build()
 
-    def _build(self) -> _Snapshot:
-        records = self.store.documents()
+    def _build(self, records: list | None = None) -> _Snapshot:
+        records = self.store.documents() if records is None else records
         stamp = _stamp(records)
         if self.snapshot_cache and (snap := self.snapshot_cache.load(stamp)) is not None:
             return snap
@@ -139,7 +139,7 @@ class HybridRetriever:
         stamp = _stamp(records)
         if stamp == self._snap.stamp:
             return False
-        snap = self._build()
+        snap = self._build(records)  # the records just read: the store is not asked twice
         with self._lock:
             self._snap = snap
         return True
