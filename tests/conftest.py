@@ -10,8 +10,8 @@ import pytest
 
 import assistant.components
 from assistant.components import Components
-from assistant.retrieval.tokenizer import Tokenizer
 from assistant.settings import Settings
+from assistant.tokenizer import Tokenizer
 
 SHARED_DIR = Path(__file__).resolve().parents[2] / "shared"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from assistant.evaluation.server import stop_group
+from bench.server import stop_group
 
 BIN = Path(sys.executable).parent
 
@@ -50,7 +50,7 @@ class Process:
         self.args, self.log, self.env, self.cwd = args, log, env, cwd
         self.proc: subprocess.Popen | None = None
 
-    def start(self) -> "Process":
+    def start(self) -> Process:
         with open(self.log, "ab") as out:
             self.proc = subprocess.Popen(self.args, stdout=out, stderr=subprocess.STDOUT, env=self.env, cwd=self.cwd,
                                          start_new_session=True)
@@ -73,7 +73,7 @@ class ChromaServer(Process):
                          log)
         self.url = f"http://127.0.0.1:{port}"
 
-    def start(self) -> "ChromaServer":
+    def start(self) -> ChromaServer:
         super().start()
         wait_http(f"{self.url}/api/v2/heartbeat", 60, self.proc)
         return self
@@ -87,7 +87,7 @@ class ApiServer(Process):
                           "--port", str(port), "--workers", str(workers)], log, env, cwd)
         self.url = f"http://127.0.0.1:{port}"
 
-    def start(self) -> "ApiServer":
+    def start(self) -> ApiServer:
         super().start()
         wait_http(f"{self.url}/healthz", 90, self.proc)
         return self

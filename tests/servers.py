@@ -38,7 +38,7 @@ def running_app(settings: Settings, timeout: float = 30.0, port: int | None = No
             break
         except httpx.TransportError:
             if time.monotonic() > deadline or not thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
+                raise RuntimeError("uvicorn did not start") from None
             time.sleep(0.05)
     try:
         yield url

@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import pytest
 
-from assistant.answer.extractive import extractive_answer, prefer_in_force, select_sentences, split_sentences
-from assistant.answer.types import Citation
-from assistant.retrieval.hybrid import Hit
-from assistant.types import Chunk
+from assistant.answer.extractive import extractive_answer, select_sentences, split_sentences
+from assistant.grounding.in_force import prefer_in_force
+from assistant.grounding.passage import Passage
+from assistant.types import Chunk, Hit
 
 NEW_ID, OLD_ID = "regulations/jilv-chufen-tiaoli-2023.md", "regulations/jilv-chufen-tiaoli-2018.md"
 NEW_TITLE, OLD_TITLE = "中国共产党纪律处分条例", "中国共产党纪律处分条例（2018年修订）"
@@ -27,8 +27,8 @@ def chunk(text: str, *, doc_id: str = NEW_ID, title: str = NEW_TITLE, article: s
                  end=len(text), article=article, superseded_by=superseded_by)
 
 
-def cite(chunks: list[Chunk]) -> list[Citation]:
-    return [Citation.from_hit(n, Hit(c, 1.0 / n)) for n, c in enumerate(chunks, 1)]
+def cite(chunks: list[Chunk]) -> list[Passage]:
+    return [Passage.from_hit(n, Hit(c, 1.0 / n)) for n, c in enumerate(chunks, 1)]
 
 
 @pytest.fixture

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.confidence import (
-    agreement_signal, confidence, coverage_signal, dense_signal, is_answerable, names_unknown_document,
-)
 from assistant.answer.history import contextual_query, needs_context
 from assistant.answer.llm import UNSUPPORTED, CitationFilter
 from assistant.answer.types import Turn
-from assistant.retrieval.hybrid import Hit
-from assistant.types import Chunk
+from assistant.retrieval.confidence import (
+    agreement_signal,
+    confidence,
+    coverage_signal,
+    dense_signal,
+    is_answerable,
+    names_unknown_document,
+)
+from assistant.types import Chunk, Hit
 
 TEXT = "党员受到警告处分一年内、受到严重警告处分一年半内，不得在党内提拔职务或者进一步使用。"
 

@@ -1,4 +1,4 @@
-"""`python eval/benchmark.py --quick` end to end: the real embedder, `assistant serve` in its own process,
+"""`python -m bench benchmark --quick` end to end: the real embedder, `assistant serve` in its own process,
 every table printed and every figure saved. The figures themselves depend on the machine; what is checked
 is that each was measured and hangs together."""
 
@@ -12,9 +12,9 @@ import sys
 import pytest
 
 from assistant.components import Components
-from assistant.evaluation.benchmark import LEVELS, QUICK
-from assistant.evaluation.server import settings_env
 from assistant.settings import Settings
+from bench.benchmark import LEVELS, QUICK
+from bench.server import settings_env
 from tests.conftest import SEED_CORPUS
 
 pytestmark = pytest.mark.slow  # about a minute: a model-bound ingest, a cold start, 216 HTTP requests
@@ -28,8 +28,8 @@ def test_quick_benchmark(tmp_path, embedding_cache):
     source = (SEED_CORPUS / "policies" / "shaanxi-jili-ganbu-dandang-2020.md").read_text(encoding="utf-8")
     tiny.write_text("\n".join(source.splitlines()[:30]), encoding="utf-8")
     out = tmp_path / "bench.json"
-    done = subprocess.run([sys.executable, str(SEED_CORPUS.parent / "eval" / "benchmark.py"), "--quick",
-                           "--corpus", str(tiny.parent), "--json", str(out)],
+    done = subprocess.run([sys.executable, "-m", "bench", "benchmark", "--quick",
+                           "--corpus", str(tiny.parent), "--json", str(out)], cwd=SEED_CORPUS.parent,
                           env=settings_env(settings), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     for heading in ("入库 vs 模型本身", "HTTP 延迟", "地板 = 模型单条查询向量化的 p50", "冷启动到 /readyz 200", "目标"):

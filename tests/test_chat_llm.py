@@ -11,10 +11,10 @@ import httpx
 import openai
 import pytest
 
-from assistant.answer import ChatService, Turn
+from assistant.answer import Turn
 from assistant.answer.llm import UNSUPPORTED
-from assistant.answer.types import LLM_UNAVAILABLE
 from assistant.components import Components
+from assistant.grounding.llm import LLM_UNAVAILABLE
 from tests.llm_stub import UNSUPPORTED_SENTENCE, closed_url, running_stub
 from tests.servers import running_app
 from tests.test_chat_api import ANSWERABLE, OFF_TOPIC, markers, sse_events
@@ -72,8 +72,7 @@ def test_refusal_happens_before_the_model_is_called(llm_app, stub):
 
 
 def test_follow_up_is_rewritten_by_the_model(seed_fake_settings, stub):
-    service = ChatService.from_settings(llm_settings(seed_fake_settings, stub[0]),
-                                        Components.load(seed_fake_settings).retriever())
+    service = Components.load(llm_settings(seed_fake_settings, stub[0])).chat()
     history = [Turn("user", "专题培训一般安排多长时间？"), Turn("assistant", "以短期为主。")]
     answer = service.answer("那要多久？", history)
     assert answer.query == "专题培训一般安排多长时间？ 那要多久？"  # the stub's rewrite

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from assistant.answer import ChatService
+from assistant.chat import Chat
 from assistant.components import Components
 from assistant.settings import Settings
 
@@ -19,8 +19,8 @@ MORE = ["受到严重警告处分的党员多长时间内不得提拔？", "党�
 
 
 @pytest.fixture(scope="module")
-def service(shared_index: Settings) -> ChatService:
-    return ChatService.from_settings(shared_index, Components.load(shared_index).retriever())
+def service(shared_index: Settings) -> Chat:
+    return Components.load(shared_index).chat()
 
 
 @pytest.fixture(scope="module")

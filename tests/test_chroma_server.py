@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import signal
 import time
-from pathlib import Path
 from types import SimpleNamespace
 
 import httpx
@@ -144,7 +143,7 @@ def test_new_document_reaches_both_workers_and_outages_recover(tmp_path, chroma)
         chroma.start()
         back = time.monotonic()
         for client in workers.values():
-            _wait(lambda: client.get("/readyz").status_code == 200, 10)
+            _wait(lambda c=client: c.get("/readyz").status_code == 200, 10)
             r = client.post("/api/chat", json={"question": QUESTION})
             assert r.status_code == 200 and r.json()["citations"], r.text
             assert "quantum.md" in _doc_ids(client, NEW_QUERY)
@@ -219,14 +218,14 @@ def test_store_calls_turn_a_lost_server_into_store_unavailable(tmp_path, chroma)
 
     # a rebuild failing halfway (document records and chunks read, sentence vectors gone): old snapshot stays
     (tmp_path / "corpus" / "quantum.md").write_text(DOC_B, encoding="utf-8")
-    parts.ingestor().run([tmp_path / "corpus"])
+    Components.load(settings).ingestor().run([tmp_path / "corpus"])  # another process's ingest
     store.client.delete_collection(f"{settings.collection}-sentences")
     with pytest.raises(IndexMissingError, match="集合已不存在"):
         retriever.refresh()
     assert retriever.chunks == before  # (its searches fail too: they query the lost collection)
 
     # the index rebuilt from scratch by another process: new collection ids; the app opens the store afresh
-    app = SimpleNamespace(state=SimpleNamespace(retriever=retriever, chat=None, tolerance=None, load_error=None))
+    app = SimpleNamespace(state=SimpleNamespace(components=None, retriever=retriever, chat=None, load_error=None))
     for name in [c.name for c in store.client.list_collections()]:
         store.client.delete_collection(name)
     with pytest.raises(IndexMissingError, match="assistant ingest"):

@@ -26,8 +26,8 @@ from assistant.course.terms import find_definition, load_terms
 from assistant.errors import TopicNotCoveredError
 from assistant.ingest.cleaning import clean_lines, cleaned_text
 from assistant.loaders import load_text
-from assistant.retrieval.hybrid import Filters, Hit
-from assistant.types import Chunk
+from assistant.retrieval.hybrid import Filters
+from assistant.types import Chunk, Hit
 from tests.llm_stub import closed_url, running_stub
 from tests.servers import running_app
 
@@ -59,7 +59,7 @@ def check_quotes(pack: CoursePack, by_id: dict[str, Chunk]) -> None:
 
 @pytest.fixture(scope="module")
 def seed_builder(seed_fake_settings) -> CoursePackBuilder:
-    return CoursePackBuilder.from_settings(seed_fake_settings, Components.load(seed_fake_settings).retriever())
+    return Components.load(seed_fake_settings).course()
 
 
 @pytest.fixture(scope="module")
@@ -193,7 +193,8 @@ def test_superseded_text_only_when_no_in_force_text_says_the_same(shared_tokeniz
                      title="纪律处分条例（旧）", article="第三十条", status="superseded", superseded_by="new.md",
                      start=300)
     retriever = _StubRetriever([old, only_old, new], shared_tokenizer)
-    pack = CoursePackBuilder(retriever, shared_tokenizer, seed_fake_settings).build("党纪处分影响期")
+    pack = CoursePackBuilder(retriever, shared_tokenizer, seed_fake_settings.answer_top_k,
+                             seed_fake_settings.refuse_threshold).build("党纪处分影响期")
     assert [g.doc_id for g in pack.groups] == ["new.md", "old.md"]  # in force first
     assert [p.quote.text for p in pack.groups[1].provisions] == [only_old.text]
     assert pack.groups[1].superseded and pack.groups[1].successor == "纪律处分条例"
@@ -214,17 +215,16 @@ def test_llm_reply_keeps_only_cited_sentences():
 
 
 def test_llm_introduction_over_http_and_fallback(seed_fake_settings):
-    retriever = Components.load(seed_fake_settings).retriever()
     with running_stub("ok") as (url, state):
         settings = seed_fake_settings.model_copy(update={"llm_base_url": url, "llm_model": "stub", "llm_timeout": 5})
-        pack = CoursePackBuilder.from_settings(settings, retriever).build(SEED_TOPIC)
+        pack = Components.load(settings).course().build(SEED_TOPIC)
     assert state.requests and pack.introduction and all(p.sources == (1,) for p in pack.introduction)
     assert "1 句没有有效引用" in pack.notice
     assert "## 一、引言与学习要点" in render_markdown(pack) and "[1]" in render_markdown(pack).split("## 二、")[0]
     document = docx.Document(io.BytesIO(render_docx(pack)))
     assert [p.text for p in document.paragraphs if p.style.name == "Heading 1"][0] == "一、引言与学习要点"
     settings = seed_fake_settings.model_copy(update={"llm_base_url": closed_url(), "llm_timeout": 2})
-    fallback = CoursePackBuilder.from_settings(settings, retriever).build(SEED_TOPIC)
+    fallback = Components.load(settings).course().build(SEED_TOPIC)
     assert fallback.notice == UNAVAILABLE and fallback.introduction == [] and fallback.groups
 
 
@@ -289,7 +289,7 @@ def test_cli_writes_the_file(seed_fake_settings, tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def shared_builder(shared_index) -> CoursePackBuilder:
-    return CoursePackBuilder.from_settings(shared_index, Components.load(shared_index).retriever())
+    return Components.load(shared_index).course()
 
 
 @pytest.fixture(scope="module")

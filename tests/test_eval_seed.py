@@ -7,9 +7,9 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from assistant.cli import app
-from assistant.evaluation.report import run_eval
-from assistant.settings import Settings
 from assistant.components import Components
+from assistant.settings import Settings
+from bench.baseline import run_with_baseline
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_RECALL_AT_5 = 1.0  # reached: 13 of 13 answerable seed questions (see README)
@@ -18,8 +18,9 @@ SEED_RECALL_AT_1 = 0.92
 
 def test_seed_eval_holds_recall(tmp_path, embedding_cache):
     settings = Settings(index_dir=tmp_path / "index", embedding_cache=embedding_cache)
-    Components.load(settings, create=True).ingestor().run([ROOT / "corpus"])
-    result = run_eval(settings, [ROOT / "eval" / "seed.jsonl"], k=10, with_baseline=True)
+    parts = Components.load(settings, create=True)
+    parts.ingestor().run([ROOT / "corpus"])
+    result = run_with_baseline(parts, [ROOT / "eval" / "seed.jsonl"], k=10)
     ours, base = result["ours"], result["baseline"]
     assert ours["n"] == 13
     assert ours["recall"]["5"] >= SEED_RECALL_AT_5, ours["misses"]
@@ -33,13 +34,13 @@ def test_eval_cli_exit_code_gate(tmp_path, embedding_cache, monkeypatch):
     runner = CliRunner()
     assert runner.invoke(app, ["ingest", str(ROOT / "corpus"), "--index-dir", str(index)]).exit_code == 0
     ok = runner.invoke(app, ["eval", "--questions", str(ROOT / "eval" / "seed.jsonl"), "--index-dir", str(index),
-                             "--no-baseline", "--json", "--min-recall5", "0.5"])
+                             "--json", "--min-recall5", "0.5"])
     assert ok.exit_code == 0, ok.output
     assert '"recall_800ch"' in ok.output
     strict = runner.invoke(app, ["eval", "--questions", str(ROOT / "eval" / "seed.jsonl"), "--index-dir", str(index),
-                                 "--no-baseline", "--min-recall5", "1.01"])
+                                 "--min-recall5", "1.01"])
     assert strict.exit_code == 2
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": 1}\n', encoding="utf-8")
-    broken = runner.invoke(app, ["eval", "--questions", str(bad), "--index-dir", str(index), "--no-baseline"])
+    broken = runner.invoke(app, ["eval", "--questions", str(bad), "--index-dir", str(index)])
     assert broken.exit_code == 1 and "格式有误" in broken.output

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from assistant.components import Components
-from assistant.evaluation.report import run_eval
+from bench.baseline import run_with_baseline
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,7 +21,7 @@ HELDOUT_RECALL_AT_5 = 0.80
 
 
 def test_dev_set_beats_baseline(shared_index, shared_dir):
-    result = run_eval(shared_index, [shared_dir / "eval" / "dev.jsonl"], k=10, with_baseline=True)
+    result = run_with_baseline(Components.load(shared_index), [shared_dir / "eval" / "dev.jsonl"], k=10)
     ours, base = result["ours"], result["baseline"]
     assert ours["n"] == 40
     assert ours["recall"]["5"] >= DEV_RECALL_AT_5, ours["misses"]
@@ -31,7 +31,7 @@ def test_dev_set_beats_baseline(shared_index, shared_dir):
 
 
 def test_heldout_set_beats_baseline(shared_index):
-    result = run_eval(shared_index, [ROOT / "eval" / "shared-heldout.jsonl"], k=10, with_baseline=True)
+    result = run_with_baseline(Components.load(shared_index), [ROOT / "eval" / "shared-heldout.jsonl"], k=10)
     ours, base = result["ours"], result["baseline"]
     assert ours["n"] == 50
     assert ours["recall"]["5"] >= HELDOUT_RECALL_AT_5, ours["misses"]

@@ -17,8 +17,8 @@ from starlette.applications import Starlette
 from starlette.responses import StreamingResponse
 from starlette.routing import Route
 
-from assistant.answer.types import LLM_UNAVAILABLE
 from assistant.course.llm import UNAVAILABLE as COURSE_UNAVAILABLE
+from assistant.grounding.llm import LLM_UNAVAILABLE
 from tests.llm_stub import reply_for, running_stub
 from tests.servers import free_port, running_app
 from tests.test_chat_api import ANSWERABLE, sse_events

@@ -167,7 +167,7 @@ def test_tolerance_llm_keeps_instructions_apart_and_checks_every_claim(injected_
     key = rules.key_citations[0] if rules.key_citations else 1
     stub[1].reply = _hostile_json(key)
     try:
-        from assistant.answer.llm import build_chat_model
+        from assistant.grounding.llm import build_chat_model
 
         model = build_chat_model(injected_settings.model_copy(update={"llm_base_url": stub[0], "llm_model": "stub"}))
         before = len(stub[1].requests)

@@ -7,7 +7,7 @@ import json
 import logging
 import multiprocessing
 import os
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -15,8 +15,8 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from assistant.api.question_log import QuestionLog, summarise
 from assistant.cli import app as cli
+from assistant.question_log import QuestionLog, summarise
 from assistant.settings import Settings
 from tests.servers import running_app
 from tests.test_chat_api import ANSWERABLE, OFF_TOPIC
@@ -24,7 +24,7 @@ from tests.test_tolerance_api import CHAT_QUESTION, LIKELY
 
 FIELDS = {"time", "request_id", "route", "question", "refused", "mode", "confidence", "citations"}
 PRIVATE = ["127.0.0.1", "portal-secret-key", "cookie-secret", "张三的私事", "Mozilla/5.0 test-agent"]
-NOW = datetime(2025, 3, 31, 12, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 31, 12, 0, 0, tzinfo=UTC)
 
 
 def fake_request(rid: str = "rid-1", path: str = "/api/chat"):
@@ -71,7 +71,7 @@ def test_enabled_logs_each_question_with_its_request_id_and_nothing_about_the_cl
         post("/api/chat", "rid-chat-tolerance", {"question": CHAT_QUESTION})  # screened in chat: outlook too
         assert httpx.post(f"{url}/api/chat", json={"question": " "}).status_code == 422  # not a question: no line
     raw = "".join(p.read_text() for p in folder.glob("questions-*.jsonl"))
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     names = {f"questions-{today - timedelta(days=d)}.jsonl" for d in (0, 1)}  # 1: the run crossed midnight
     assert {p.name for p in folder.iterdir()} <= names
     for secret in [*PRIVATE, "10.9.8.7", "受过处分"]:
@@ -163,7 +163,7 @@ def test_two_processes_share_the_directory_without_tearing_lines(tmp_path):
 
 
 def test_summary_and_cli_list_the_most_frequent_refused_questions(tmp_path):
-    log = QuestionLog(tmp_path, clock=lambda: datetime.now(timezone.utc))
+    log = QuestionLog(tmp_path, clock=lambda: datetime.now(UTC))
     for question, refused in [("住房公积金比例是多少？", True)] * 3 + [("病假工资怎么算？", True),
                                                                   ("乡镇补贴多少？", False)]:
         log.record(fake_request(), question, refused=refused, mode="extractive")

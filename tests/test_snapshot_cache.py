@@ -22,12 +22,13 @@ def test_snapshot_reused_then_rebuilt(fake_settings: Settings, tmp_path: Path, m
     parts = Components.load(fake_settings, create=True)
     parts.ingestor().run([corpus])
     first = parts.retriever()
-    files = list((fake_settings.index_dir / "snapshots").glob("snapshot-*.pkl"))
+    files = list((fake_settings.index_dir / "snapshots").glob("snapshot-*"))
     assert len(files) == 1
 
     reads = []
-    monkeypatch.setattr(parts.store, "load_chunks", lambda *a, **k: reads.append(a) or ([], []))
-    again = parts.retriever()  # from the file: the store's chunks are not read again
+    restarted = Components.load(fake_settings)  # as a new process would
+    monkeypatch.setattr(restarted.store, "load_chunks", lambda *a, **k: reads.append(a) or ([], []))
+    again = restarted.retriever()  # from the file: the store's chunks are not read again
     assert not reads and [c.id for c in again.chunks] == [c.id for c in first.chunks]
     assert again.search("补贴标准", k=1)[0].chunk.doc_id == "a.md"
     monkeypatch.undo()
@@ -36,14 +37,14 @@ def test_snapshot_reused_then_rebuilt(fake_settings: Settings, tmp_path: Path, m
     parts.ingestor().run([corpus])
     changed = parts.retriever()
     assert {c.doc_id for c in changed.chunks} == {"a.md", "b.md"}
-    assert len(list((fake_settings.index_dir / "snapshots").glob("snapshot-*.pkl"))) == 1  # the old one is gone
+    assert len(list((fake_settings.index_dir / "snapshots").glob("snapshot-*"))) == 1  # the old one is gone
 
 
 def test_damaged_snapshot_is_ignored(fake_settings: Settings, tmp_path: Path) -> None:
     parts = Components.load(fake_settings, create=True)
     parts.ingestor().run([_corpus(tmp_path)])
     parts.retriever()
-    [path] = (fake_settings.index_dir / "snapshots").glob("snapshot-*.pkl")
-    path.write_bytes(b"not a pickle")
-    rebuilt = parts.retriever()
+    [path] = (fake_settings.index_dir / "snapshots").glob("snapshot-*")
+    (path / "arrays.npz").write_bytes(b"not an archive")
+    rebuilt = Components.load(fake_settings).retriever()  # a new process finds the damaged folder
     assert rebuilt.search("补贴标准", k=1)[0].chunk.doc_id == "a.md"

@@ -1,4 +1,4 @@
-"""Soak, short version of eval/soak.py: `assistant serve` in its own process on the sample corpus with the real
+"""Soak, short version of `python -m bench soak`: `assistant serve` in its own process on the sample corpus with the real
 embedder, 32 concurrent clients for 30 s mixing good questions with bad input of every kind.
 
 About 50 s on two shared cores (index from the embedding cache, server start and warm-up, 30 s of load): it
@@ -13,9 +13,9 @@ import pytest
 
 from assistant.components import Components
 from assistant.evaluation.questions import load_questions
-from assistant.evaluation.server import ServerProcess
-from assistant.evaluation.soak import run_soak, verdict
 from assistant.settings import Settings
+from bench.server import ServerProcess
+from bench.soak import run_soak, verdict
 from tests.conftest import SEED_CORPUS
 
 pytestmark = pytest.mark.slow
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 CLIENTS, SECONDS = 32, 30
 # Memory: what may legitimately grow in 30 s is bounded caches and allocator arenas — the query-vector LRU
 # (2,048 entries of 384 floats as Python lists, about 25 MB when full), per-thread malloc arenas of the
-# 40-thread pool, prometheus label sets (bounded by routes). In the 5-minute eval/soak.py on the shared
+# 40-thread pool, prometheus label sets (bounded by routes). In the 5-minute `python -m bench soak` on the shared
 # corpus RSS rose 55 MB in the first 15 s, then ~0.25 MB/s, and stayed flat (496–497 MB) from about 230 s,
 # when some 2,048 new questions (about 9 a second) had filled the LRU. 64 MB over this soak leaves room for the first two; a leak of a
 # few kB per request (about 1,300 requests) would not show here, which is what the 5-minute soak is for.

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.cli import app as cli
+from assistant.components import Components
 from assistant.evaluation.tolerance_eval import run_tolerance_eval
 
 pytestmark = [pytest.mark.slow, pytest.mark.shared]
@@ -19,7 +20,7 @@ EVAL = Path(__file__).resolve().parents[1] / "eval"
 
 @pytest.mark.parametrize("name", ["tolerance.jsonl", "tolerance-heldout.jsonl"])
 def test_tolerance_eval(shared_index, name):
-    result = run_tolerance_eval(shared_index, EVAL / name)
+    result = run_tolerance_eval(Components.load(shared_index), EVAL / name)
     assert result["situations"] >= 12
     assert result["accuracy"] >= 0.85, result["items"]
     assert result["insufficient_recall"] == 1.0, result["confusion"]

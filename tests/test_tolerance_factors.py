@@ -9,15 +9,15 @@ from types import SimpleNamespace
 
 import pytest
 
-from assistant.answer.types import Citation
+from assistant.grounding.passage import Passage
 from assistant.tolerance.chat import is_tolerance_question
-from assistant.tolerance.factors import FactorAnalyzer, FactorFinding
+from assistant.tolerance.factors import FactorAnalyzer
 from assistant.tolerance.lexicon import FACTORS, load_lexicon
 from assistant.tolerance.llm import checked_reasoning, fill_with_llm
 from assistant.tolerance.outlook import judge
 from assistant.tolerance.rules import quote
 from assistant.tolerance.service import check_situation
-from assistant.tolerance.types import ToleranceAssessment
+from assistant.tolerance.types import FactorFinding, ToleranceAssessment
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +96,8 @@ def test_lexicon_loads_and_rejects_a_malformed_row():
 
 
 def finding(factor: str, verdict: str, strength: str = "") -> FactorFinding:
-    return FactorFinding(factor, FACTORS[factor], verdict, ["原话"] if verdict != "not stated" else [], "", strength)
+    return FactorFinding(factor=factor, name=FACTORS[factor], verdict=verdict,
+                         evidence=["原话"] if verdict != "not stated" else [], strength=strength)
 
 
 def findings_with(**given: tuple[str, str] | str) -> list[FactorFinding]:
@@ -153,8 +154,8 @@ def test_quote_is_an_exact_substring_of_the_passage():
     assert q in long and q.startswith("决策程序") and len(q) <= 40
 
 
-def citation(n: int, text: str) -> Citation:
-    return Citation(n=n, text=text, doc_id=f"d{n}", title=f"文件{n}", doc_number="", issuer="", date="", section="",
+def citation(n: int, text: str) -> Passage:
+    return Passage(n=n, text=text, doc_id=f"d{n}", title=f"文件{n}", doc_number="", issuer="", date="", section="",
                     article="", status="in_force", score=0.0)
 
 

@@ -1,6 +1,6 @@
 """Answering: history-aware retrieval, a confidence check, then an extractive or LLM answer with citations."""
 
-from assistant.answer.service import ChatService
-from assistant.answer.types import Answer, Citation, Event, Turn
+from assistant.answer.service import Answerer
+from assistant.answer.types import Answer, Event, Turn
 
-__all__ = ["Answer", "ChatService", "Citation", "Event", "Turn"]
+__all__ = ["Answer", "Answerer", "Event", "Turn"]

@@ -6,42 +6,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.answer.types import Citation
-from assistant.retrieval.hybrid import Hit, _same_provision
-from assistant.retrieval.tokenizer import Tokenizer
+from assistant.grounding.in_force import SUPERSEDED_FACTOR, superseded_note
+from assistant.grounding.passage import Passage
+from assistant.grounding.text import CLAUSE_STOPS
+from assistant.grounding.text import split_sentences as _split
+from assistant.tokenizer import EXPANSION_WEIGHT, Tokenizer
 
-_SENTENCE = re.compile(r"[^。；！？\n]+[。；！？]?")
-_END = "。；！？"
+_END = CLAUSE_STOPS  # an answer's items are separated by 「；」: each is a sentence of its own
 MAX_SENTENCES, MIN_SENTENCES, MAX_CHARS, MAX_PASSAGES = 4, 2, 360, 3
 RANK_DECAY = 0.5  # passage n weighs 1 / (1 + 0.5·(n − 1)): retrieval rank counts more than word overlap
-SUPERSEDED_WEIGHT = 0.8  # a superseded passage whose successor is not among the passages (else it is skipped)
-
-
-def prefer_in_force(hits: list[Hit]) -> list[Hit]:
-    """Drop a superseded passage when an in-force passage among the hits says the same."""
-    in_force = [h.chunk for h in hits if h.chunk.status == "in_force"]
-    return [h for h in hits
-            if h.chunk.status != "superseded" or not any(_same_provision(h.chunk, c) for c in in_force)]
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences ending at 。；！？ or a line break, terminator kept, blank pieces dropped."""
-    return [s.strip() for s in _SENTENCE.findall(text) if len(s.strip(" 　\t" + _END)) >= 2]
-
-
-def superseded_note(citation: Citation, titles: dict[str, str]) -> str:
-    """「（该文件已被《…》替代…）」 for a superseded source, else ''."""
-    if citation.status != "superseded":
-        return ""
-    successor = titles.get(citation.superseded_by, "")
-    if successor:
-        return f"（该文件已被《{successor}》替代，请以现行文件为准）"
-    return "（该文件已被修订或废止，请以现行有效文件为准）"
+    """Sentences ending at 。；！？ or a line break, terminator kept, pieces of fewer than two words dropped."""
+    return [s for s in _split(text, CLAUSE_STOPS) if len(s.strip(" 　\t" + _END)) >= 2]
 
 
 @dataclass(frozen=True)
 class _Candidate:
-    citation: Citation
+    citation: Passage
     position: int  # sentence index within its passage
     text: str
     score: float
@@ -53,9 +36,6 @@ def _plain(text: str) -> str:
     return re.sub(r"[\s" + _END + "]", "", text).replace("(", "（").replace(")", "）")
 
 
-EXPANSION_WEIGHT = 0.5  # official wording of the question's colloquial words (as in retrieval)
-
-
 def _token_weights(question: str, tokenizer: Tokenizer) -> dict[str, float]:
     """Longer words weigh more; a single character barely counts; the official wording of colloquial
     words (打麻将赌钱 → 赌博) counts at half weight."""
@@ -65,7 +45,7 @@ def _token_weights(question: str, tokenizer: Tokenizer) -> dict[str, float]:
     return weights
 
 
-def _candidates(question: str, citations: list[Citation], tokenizer: Tokenizer) -> list[_Candidate]:
+def _candidates(question: str, citations: list[Passage], tokenizer: Tokenizer) -> list[_Candidate]:
     weights = _token_weights(question, tokenizer)
     present = {c.doc_id for c in citations if c.status == "in_force"}
     out = []
@@ -73,7 +53,7 @@ def _candidates(question: str, citations: list[Citation], tokenizer: Tokenizer) 
         rank_weight = 1.0 / (1.0 + RANK_DECAY * (c.n - 1))
         replaced = c.status == "superseded" and c.superseded_by in present
         if c.status == "superseded":
-            rank_weight *= SUPERSEDED_WEIGHT
+            rank_weight *= SUPERSEDED_FACTOR
         heading = _plain(c.section.split(" > ")[-1]) if c.section else ""
         for i, sentence in enumerate(split_sentences(c.text)):
             if c.article and sentence.startswith(c.article):
@@ -85,7 +65,7 @@ def _candidates(question: str, citations: list[Citation], tokenizer: Tokenizer) 
     return out
 
 
-def select_sentences(question: str, citations: list[Citation], tokenizer: Tokenizer) -> list[_Candidate]:
+def select_sentences(question: str, citations: list[Passage], tokenizer: Tokenizer) -> list[_Candidate]:
     """2–4 sentences by query-word overlap × passage rank; the top passage's first sentence if none match.
     Sentences of a superseded text are only used when its in-force successor offers nothing."""
     candidates = _candidates(question, citations, tokenizer)
@@ -140,7 +120,7 @@ def compose(chosen: list[_Candidate], titles: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
-def extractive_answer(question: str, citations: list[Citation], tokenizer: Tokenizer,
+def extractive_answer(question: str, citations: list[Passage], tokenizer: Tokenizer,
                       titles: dict[str, str] | None = None) -> str:
     """The extractive answer text; markers refer to `citations[n]`."""
     chosen = select_sentences(question, citations, tokenizer)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 import re
 
-from assistant.answer.confidence import content_words
 from assistant.answer.types import Turn
-from assistant.retrieval.tokenizer import Tokenizer
+from assistant.grounding.llm import is_unavailable
+from assistant.retrieval.confidence import content_words
+from assistant.tokenizer import Tokenizer
 
 log = logging.getLogger("assistant.answer")
 
@@ -49,8 +50,6 @@ def standalone_query(question: str, history: list[Turn], tokenizer: Tokenizer, l
     """(query, error): the LLM's rewrite when it answers, else the no-LLM rule and the error that stopped it."""
     if llm is None or not any(t.role == "user" for t in history):
         return contextual_query(question, history, tokenizer), None
-    from assistant.answer.llm import is_unavailable
-
     try:
         rewritten = llm.rewrite(question, history)
     except Exception as err:  # noqa: BLE001 - any failure of the rewrite falls back to the rule

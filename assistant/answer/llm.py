@@ -1,5 +1,5 @@
-"""The LLM answerer: LangChain's ChatOpenAI against any OpenAI-compatible server, numbered passages in
-the prompt, and a post-processor that keeps only markers pointing at a passage and flags sentences
+"""The LLM answerer: the chat model (grounding/llm.py) with the numbered passages in the prompt, and a
+post-processor that keeps only markers pointing at a passage and flags sentences
 that cite none (「（无引用依据）」 inline, and a count in `notice`)."""
 
 from __future__ import annotations
@@ -7,8 +7,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from assistant.answer.types import Citation, Turn
-from assistant.settings import Settings
+from assistant.answer.types import Turn
+from assistant.grounding.llm import passages_block
+from assistant.grounding.passage import Passage
+from assistant.grounding.text import CLAUSE_STOPS, MARKER, PARTIAL_MARKER, sentence_pattern
 
 UNSUPPORTED = "（无引用依据）"
 SYSTEM_PROMPT = (
@@ -22,59 +24,13 @@ SYSTEM_PROMPT = (
 REWRITE_PROMPT = ("根据对话历史，把用户的最新问题改写成一个不依赖上下文、可以单独检索的完整问题。"
                   "保留其中的处分种类、文件名称等关键词。只输出改写后的问题，不要回答。")
 
-_MARKER = r"[\[【［]\s*\d+(?:\s*[,，、]\s*\d+)*\s*[\]】］]"
-_SENTENCE = re.compile(rf"[^。！？；\n]*[。！？；\n]+(?:[ \t]*{_MARKER})*", re.S)
-_MARKER_RE = re.compile(_MARKER)
-_PARTIAL_MARKER = re.compile(r"[\[【［][\d\s,，、]*")
+# a whole sentence (its end mark seen) with the markers right after it: a stream waits for both
+_SENTENCE = sentence_pattern(CLAUSE_STOPS, markers=True, complete=True)
 _WORDS = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 _NO_FLAG = ("未找到", "无法回答", "没有找到")
 
 
-def build_chat_model(settings: Settings):
-    """ChatOpenAI for the configured server, or None when no LLM is configured (extractive mode)."""
-    if not settings.llm_base_url:
-        return None
-    try:
-        from langchain_openai import ChatOpenAI
-    except ImportError as err:  # pragma: no cover - a base dependency
-        from assistant.errors import ConfigError
-
-        raise ConfigError("大模型模式需要 langchain-openai：pip install langchain-openai") from err
-    return ChatOpenAI(model=settings.llm_model, base_url=settings.llm_base_url,
-                      api_key=settings.llm_api_key.get_secret_value() or "none",
-                      timeout=settings.llm_timeout, max_retries=0, temperature=0)
-
-
-def is_unavailable(err: BaseException) -> bool:
-    """Timeouts, refused connections, 5xx and transport errors: fall back instead of failing."""
-    import httpx
-    import openai
-
-    if isinstance(err, openai.APIStatusError):
-        return err.status_code >= 500
-    if isinstance(err, (openai.APIConnectionError, httpx.TransportError, TimeoutError, ConnectionError)):
-        return True
-    try:
-        import httpx2
-
-        return isinstance(err, httpx2.TransportError)
-    except ImportError:  # pragma: no cover - older openai clients use httpx only
-        return False
-
-
-def passages_block(citations: list[Citation], titles: dict[str, str]) -> str:
-    """The numbered passages as the model reads them."""
-    from assistant.answer.extractive import superseded_note
-
-    parts = []
-    for c in citations:
-        meta = "；".join(x for x in (c.doc_number, c.issuer, c.date) if x)
-        parts.append(f"[{c.n}] {c.where}{superseded_note(c, titles)}" + (f"（{meta}）" if meta else "")
-                     + f"\n{c.text.strip()}")
-    return "\n\n".join(parts)
-
-
-def answer_messages(question: str, citations: list[Citation], titles: dict[str, str]) -> list[tuple[str, str]]:
+def answer_messages(question: str, citations: list[Passage], titles: dict[str, str]) -> list[tuple[str, str]]:
     return [("system", SYSTEM_PROMPT), ("human", f"条文：\n{passages_block(citations, titles)}\n\n问题：{question}")]
 
 
@@ -98,7 +54,7 @@ class CitationFilter:
         out, pos = [], 0
         for m in _SENTENCE.finditer(self._buffer):
             head = self._buffer[m.end():].lstrip(" \t")
-            if not head or _PARTIAL_MARKER.fullmatch(head):
+            if not head or PARTIAL_MARKER.fullmatch(head):
                 break  # a marker may still follow this sentence
             out.append(self._sentence(m.group()))
             pos = m.end()
@@ -120,7 +76,7 @@ class CitationFilter:
             cited.extend(valid)
             return "".join(f"[{n}]" for n in valid)
 
-        text = _MARKER_RE.sub(keep, text)
+        text = MARKER.sub(keep, text)
         if cited or len(_WORDS.findall(text)) < 6 or any(x in text for x in _NO_FLAG):
             return text
         self.unsupported += 1
@@ -147,7 +103,7 @@ class LLMAnswerer:
         reply = str(self.model.invoke(rewrite_messages(question, history)).content).strip()
         return reply.splitlines()[0].strip()[:500] if reply else ""
 
-    def stream(self, question: str, citations: list[Citation], titles: dict[str, str],
+    def stream(self, question: str, citations: list[Passage], titles: dict[str, str],
                checker: CitationFilter) -> Iterator[str]:
         """Post-processed answer text, sentence by sentence, as the model writes it."""
         for chunk in self.model.stream(answer_messages(question, citations, titles)):
@@ -158,7 +114,7 @@ class LLMAnswerer:
         if tail:
             yield tail
 
-    def answer(self, question: str, citations: list[Citation], titles: dict[str, str]) -> tuple[str, str | None]:
+    def answer(self, question: str, citations: list[Passage], titles: dict[str, str]) -> tuple[str, str | None]:
         """The whole post-processed answer and its notice."""
         checker = CitationFilter(len(citations))
         reply = str(self.model.invoke(answer_messages(question, citations, titles)).content)

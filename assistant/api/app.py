@@ -6,11 +6,10 @@ import logging
 import os
 from contextlib import asynccontextmanager
 
-
 from fastapi import FastAPI, Request
 
-from assistant import widget
-from assistant.api import errors, observability, question_log, refresher
+from assistant import question_log, widget
+from assistant.api import errors, observability, refresher
 from assistant.api.chat_router import router as chat_router
 from assistant.api.course_router import router as course_router
 from assistant.api.documents_router import router as documents_router
@@ -18,7 +17,7 @@ from assistant.api.openai_router import router as openai_router
 from assistant.api.search_router import router as search_router
 from assistant.api.tolerance_router import router as tolerance_router
 from assistant.errors import AssistantError
-from assistant.settings import Settings
+from assistant.settings import Settings, load_settings
 
 log = logging.getLogger("assistant.api")
 
@@ -29,7 +28,7 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.settings = settings
-        app.state.retriever = app.state.chat = app.state.tolerance = None
+        app.state.components = app.state.retriever = app.state.chat = None
         app.state.load_error = None
         try:
             refresher.load_services(app, settings)
@@ -61,6 +60,4 @@ def create_app(settings: Settings) -> FastAPI:
 
 def app_from_env() -> FastAPI:
     """The app on settings from the environment: `uvicorn --factory assistant.api.app:app_from_env --workers N`."""
-    from assistant.settings import load_settings
-
     return create_app(load_settings())

@@ -7,18 +7,17 @@ nobody without it can make the server store even a temporary file.
 from __future__ import annotations
 
 import hmac
-from typing import Annotated, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
-from assistant.api.deps import get_retriever
+from assistant.api.deps import DocumentsDep
 from assistant.api.schemas import ErrorResponse
-from assistant.documents.service import DocumentService
 from assistant.errors import RejectedUploadError, UploadTooLargeError
 from assistant.types import DocumentRecord
 
@@ -42,23 +41,7 @@ def require_admin(request: Request) -> None:
                             headers={"WWW-Authenticate": "Bearer"})
 
 
-def get_documents(request: Request) -> DocumentService:
-    """One service per loaded retriever; its changes reload this worker's search at once."""
-    retriever = get_retriever(request)
-    service = getattr(request.app.state, "documents", None)
-    if service is None or service.store is not retriever.store:
-        from assistant.ingest.pipeline import Ingestor
-
-        settings = request.app.state.settings
-        ingestor = Ingestor(retriever.store, retriever.embeddings, retriever.tokenizer, settings.chunk_max_chars)
-        service = DocumentService(ingestor, settings.corpus_dir, settings.upload_max_mb * 1024 * 1024,
-                                  on_change=retriever.refresh)
-        request.app.state.documents = service
-    return service
-
-
 Admin = [Depends(require_admin)]
-DocsDep = Annotated[DocumentService, Depends(get_documents)]
 
 
 class DocumentOut(BaseModel):
@@ -77,7 +60,7 @@ class DocumentOut(BaseModel):
     pinned: bool = Field(description="状态由管理员设定（重新入库时保留）")
 
     @classmethod
-    def of(cls, record: DocumentRecord) -> "DocumentOut":
+    def of(cls, record: DocumentRecord) -> DocumentOut:
         return cls(chunks=len(record.chunk_ids), **{k: getattr(record, k) for k in cls.model_fields if k != "chunks"})
 
 
@@ -115,14 +98,14 @@ UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-dat
 
 
 @router.get("/api/documents", response_model=DocumentList, dependencies=Admin, responses=ERRORS)
-async def list_documents(service: DocsDep) -> DocumentList:
+async def list_documents(service: DocumentsDep) -> DocumentList:
     """Every document of the index."""
     return DocumentList(documents=[DocumentOut.of(r) for r in await run_in_threadpool(service.list)])
 
 
 @router.get("/api/documents/{doc_id:path}", response_model=DocumentOut, dependencies=Admin,
             responses={**ERRORS, 404: {"model": ErrorResponse}})
-async def get_document(doc_id: str, service: DocsDep) -> DocumentOut:
+async def get_document(doc_id: str, service: DocumentsDep) -> DocumentOut:
     return DocumentOut.of(await run_in_threadpool(service.get, doc_id))
 
 
@@ -130,7 +113,7 @@ async def get_document(doc_id: str, service: DocsDep) -> DocumentOut:
              openapi_extra=UPLOAD_BODY, responses={**ERRORS, 400: {"model": ErrorResponse},
                                                    404: {"model": ErrorResponse}, 409: {"model": ErrorResponse},
                                                    413: {"model": ErrorResponse}, 415: {"model": ErrorResponse}})
-async def upload_document(request: Request, service: DocsDep) -> UploadResult:
+async def upload_document(request: Request, service: DocumentsDep) -> UploadResult:
     """Upload one file (multipart field `file`) and index it; searchable as soon as this returns."""
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > service.max_bytes + 65536:
@@ -159,7 +142,7 @@ async def upload_document(request: Request, service: DocsDep) -> UploadResult:
               openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                   "schema": StatusChange.model_json_schema()}}}},
               responses={**ERRORS, 400: {"model": ErrorResponse}, 404: {"model": ErrorResponse}})
-async def change_status(doc_id: str, request: Request, service: DocsDep) -> DocumentOut:
+async def change_status(doc_id: str, request: Request, service: DocumentsDep) -> DocumentOut:
     """Mark a document in force or superseded (search ranks it below its successor at once)."""
     try:  # read by hand, after the key check: FastAPI would parse a declared body before the dependencies
         body = StatusChange.model_validate_json(await request.body())
@@ -170,7 +153,7 @@ async def change_status(doc_id: str, request: Request, service: DocsDep) -> Docu
 
 @router.delete("/api/documents/{doc_id:path}", response_model=Withdrawn, dependencies=Admin,
                responses={**ERRORS, 404: {"model": ErrorResponse}})
-async def delete_document(doc_id: str, service: DocsDep) -> Withdrawn:
+async def delete_document(doc_id: str, service: DocumentsDep) -> Withdrawn:
     """Withdraw a document: out of the index at once; its uploaded file is moved aside, not deleted."""
     removed = await run_in_threadpool(service.remove, doc_id)
     return Withdrawn(deleted=removed.document.doc_id, note=removed.note)

@@ -13,33 +13,34 @@ The last message must be the user's question; earlier user/assistant messages ar
 
 from __future__ import annotations
 
-import re
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import asdict
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from assistant.answer.types import Citation
-from assistant.api.chat_router import ERRORS, SSE_HEADERS, ChatDep, guarded, sse
+from assistant.answer.types import Delta, Done
+from assistant.api.chat_router import ERRORS, SSE_HEADERS, guarded, sse
 from assistant.api.chat_schemas import DEFAULT_MODEL, Completion, CompletionChoice, CompletionRequest
+from assistant.api.deps import ChatDep
+from assistant.api.schemas import filters_of
+from assistant.grounding.passage import Passage
+from assistant.grounding.text import marker_numbers
 
 router = APIRouter(tags=["OpenAI 兼容"])
 
 
-def footer(answer: str, citations: list[Citation] | list[dict], notice: str | None) -> str:
+def footer(answer: str, citations: list[Passage], notice: str | None) -> str:
     """The notice and the sources the answer cites (all listed ones if it cites none), for `content`."""
-    rows = [c if isinstance(c, dict) else asdict(c) for c in citations]
-    cited = {int(n) for n in re.findall(r"\[(\d+)\]", answer)}
-    rows = [c for c in rows if c["n"] in cited] or rows
+    cited = set(marker_numbers(answer))
+    rows = [c for c in citations if c.n in cited] or citations
     parts = [f"（{notice}）"] if notice else []
     if rows:
         parts.append("参考条文：\n" + "\n".join(
-            f"[{c['n']}] 《{c['title']}》{c['article'] or c['section'].split(' > ')[-1]}"
-            + (f"（{c['doc_number']}）" if c["doc_number"] else "") + ("（已被替代）" if c["status"] == "superseded" else "")
+            f"[{c.n}] 《{c.title}》{c.article or c.section.split(' > ')[-1]}"
+            + (f"（{c.doc_number}）" if c.doc_number else "") + ("（已被替代）" if c.status == "superseded" else "")
             for c in rows))
     return "\n\n" + "\n\n".join(parts) if parts else ""
 
@@ -52,33 +53,34 @@ def _chunk(cid: str, model: str, created: int, delta: dict, finish: str | None =
 @router.post("/v1/chat/completions", response_model=Completion, responses={**ERRORS, 200: {"content": {"text/event-stream": {}}}})
 async def completions(body: CompletionRequest, service: ChatDep, request: Request) -> Completion | StreamingResponse:
     """An answer in OpenAI's chat.completion (or chat.completion.chunk stream) format."""
-    filters = body.filters.to_filters() if body.filters else None
+    filters = filters_of(body.filters)
     cid, created, model = f"chatcmpl-{uuid.uuid4().hex}", int(time.time()), body.model or DEFAULT_MODEL
     if not body.stream:
         answer = await run_in_threadpool(service.answer, body.question(), body.turns(), filters)
         request.app.state.question_log.answer(request, body.question(), answer)
         content = answer.answer + footer(answer.answer, answer.citations, answer.notice)
         choice = CompletionChoice(message={"role": "assistant", "content": content})
-        return Completion(id=cid, created=created, model=model, choices=[choice],
-                          **{k: v for k, v in answer.to_dict().items() if k != "answer"})
+        return Completion(id=cid, created=created, model=model, choices=[choice], citations=answer.citations,
+                          refused=answer.refused, mode=answer.mode, notice=answer.notice)
 
     events = service.stream(body.question(), body.turns(), filters)
     first = await run_in_threadpool(next, events)  # retrieval: errors here still get a proper status
-    citations = first.data["citations"]
+    citations = first.citations
 
     def lines() -> Iterator[str]:
-        yield sse("", _chunk(cid, model, created, {"role": "assistant", "content": ""}, citations=citations))
+        yield sse("", _chunk(cid, model, created, {"role": "assistant", "content": ""},
+                             citations=[c.model_dump(mode="json") for c in citations]))
         said = []
         for event in events:
-            if event.kind == "delta":
-                said.append(event.data["text"])
-                yield sse("", _chunk(cid, model, created, {"content": event.data["text"]}))
-            elif event.kind == "done":
-                request.app.state.question_log.stream_done(request, body.question(), citations, event.data)
-                tail = footer("".join(said), citations, event.data.get("notice"))
+            if isinstance(event, Delta):
+                said.append(event.text)
+                yield sse("", _chunk(cid, model, created, {"content": event.text}))
+            elif isinstance(event, Done):
+                request.app.state.question_log.stream_done(request, body.question(), citations, event)
+                tail = footer("".join(said), citations, event.notice)
                 if tail:
                     yield sse("", _chunk(cid, model, created, {"content": tail}))
-                yield sse("", _chunk(cid, model, created, {}, "stop", **event.data))
+                yield sse("", _chunk(cid, model, created, {}, "stop", **event.model_dump(mode="json")))
         yield sse("", "[DONE]")
 
     return StreamingResponse(guarded(lines()), media_type="text/event-stream", headers=SSE_HEADERS)

@@ -16,39 +16,32 @@ from contextlib import asynccontextmanager, suppress
 from anyio import to_thread
 from fastapi import FastAPI
 
+from assistant.components import Components
 from assistant.errors import AssistantError, StoreUnavailableError
 from assistant.settings import Settings
+from assistant.tolerance import ToleranceService
 
 log = logging.getLogger("assistant.api")
 
 
 def load_services(app: FastAPI, settings: Settings) -> None:
-    """Open the store and put a new retriever with its chat and tolerance services on app.state.
+    """Open the store and put its parts on app.state: `components`, and the `retriever` and `chat` they hold.
 
     Raises AssistantError (store down, no index…) and leaves app.state as it was.
     """
-    from assistant.answer import ChatService
-    from assistant.components import Components, open_store
-    from assistant.tolerance.service import ToleranceService
-
-    old = app.state.retriever
-    if old is None:
-        parts = Components.load(settings)
-    else:  # the model and jieba take seconds to load: only the store is opened afresh
-        parts = Components(settings, open_store(settings), old.embeddings, old.tokenizer)
-    retriever = parts.retriever()
-    chat = ChatService.from_settings(settings, retriever)
-    tolerance = ToleranceService.from_settings(settings, retriever)
-    chat.tolerance = tolerance  # one screening service for /api/tolerance and chat
-    app.state.chat, app.state.tolerance = chat, tolerance
-    app.state.retriever, app.state.load_error = retriever, None
-    threading.Thread(target=_warm, args=(tolerance,), name="tolerance-warm-up", daemon=True).start()
+    old = getattr(app.state, "components", None)
+    # the model and jieba take seconds to load: a store opened again keeps them
+    parts = Components.load(settings) if old is None else Components.reopen(old)
+    retriever, chat = parts.retriever(), parts.chat()
+    app.state.components, app.state.retriever, app.state.chat = parts, retriever, chat
+    app.state.load_error = None
+    threading.Thread(target=_warm, args=(parts.tolerance(),), name="tolerance-warm-up", daemon=True).start()
 
 
 WARM_UP_SITUATION = "我在推进试点项目时为了赶工期，经班子集体研究后先行实施，没有收任何好处，后来出了差错，能否容错？"
 
 
-def _warm(tolerance) -> None:
+def _warm(tolerance: ToleranceService) -> None:
     """Run one screening in the background: its fixed rule queries and lexicon are then ready before the
     first user asks (the first screening after start took 12 s on the shared corpus, later ones ~1 s)."""
     try:
@@ -79,7 +72,7 @@ def refresh_once(app: FastAPI, settings: Settings) -> str:
         except StoreUnavailableError:
             raise
         except AssistantError as err:
-            app.state.retriever = app.state.chat = app.state.tolerance = None
+            app.state.components = app.state.retriever = app.state.chat = None
             app.state.load_error = err
             raise
         return "reopened"
@@ -93,7 +86,7 @@ async def keep_fresh(app: FastAPI, settings: Settings) -> None:
         try:
             # not abandoned on cancel: shutdown waits for a check under way, nothing touches app.state after
             what = await to_thread.run_sync(refresh_once, app, settings)
-        except Exception as err:  # noqa: BLE001 - the loop must outlive any failure; the next tick retries
+        except Exception as err:
             if str(err) != failing:
                 log.warning("index refresh failed: %s", err, exc_info=not isinstance(err, AssistantError))
             failing = str(err)

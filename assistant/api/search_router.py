@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
 from assistant.api.chat_router import WIDGET_ERRORS
-from assistant.api.deps import get_retriever
-from assistant.api.schemas import SearchRequest, SearchResponse, SearchResult
+from assistant.api.deps import RetrieverDep
+from assistant.api.schemas import SearchRequest, SearchResponse, filters_of
+from assistant.grounding.passage import Passage
 
 router = APIRouter(tags=["检索"])
 
 
 @router.post("/api/search", response_model=SearchResponse, responses=WIDGET_ERRORS)
-async def search(body: SearchRequest, retriever: Annotated[object, Depends(get_retriever)]) -> SearchResponse:
-    filters = body.filters.to_filters() if body.filters else None
-    hits = await run_in_threadpool(retriever.search, body.query, body.k, filters)
-    return SearchResponse(results=[SearchResult.from_hit(h) for h in hits])
+async def search(body: SearchRequest, retriever: RetrieverDep) -> SearchResponse:
+    """The k best passages, best first (`n` is the rank)."""
+    hits = await run_in_threadpool(retriever.search, body.query, body.k, filters_of(body.filters))
+    return SearchResponse(results=[Passage.from_hit(n, h) for n, h in enumerate(hits, 1)])

@@ -12,19 +12,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from assistant.answer.confidence import confidence
-from assistant.answer.extractive import prefer_in_force
 from assistant.course.cases import case_questions, summarize_case
+from assistant.course.llm import add_introduction
 from assistant.course.passages import TopicWords, body_length
 from assistant.course.terms import find_definition, terms_in
 from assistant.course.types import (
-    CaseSummary, CoursePack, DiscussionQuestion, DocumentGroup, Provision, Quote, Source, Term,
+    CaseSummary,
+    CoursePack,
+    DiscussionQuestion,
+    DocumentGroup,
+    Provision,
+    Quote,
+    Term,
 )
 from assistant.errors import TopicNotCoveredError
+from assistant.grounding.in_force import prefer_in_force, restated
+from assistant.grounding.passage import Passage
+from assistant.retrieval.confidence import confidence
 from assistant.retrieval.doc_names import title_aliases
-from assistant.retrieval.hybrid import Filters, Hit, _same_provision
-from assistant.settings import Settings
-from assistant.types import Chunk
+from assistant.retrieval.hybrid import Filters, HybridRetriever
+from assistant.tokenizer import Tokenizer
+from assistant.types import Chunk, Hit
 
 VARIANTS = ("规定", "条件", "程序")  # topic + each: the rules, when they apply, how they are carried out
 IN_FORCE_RULES = Filters(kinds=("regulation", "policy"), statuses=("in_force",))
@@ -46,12 +54,12 @@ class _Numbering:
     """Source numbers in order of first citation."""
 
     def __init__(self) -> None:
-        self.sources: list[Source] = []
+        self.sources: list[Passage] = []
         self._by_chunk: dict[str, int] = {}
 
     def __call__(self, chunk: Chunk) -> int:
         if chunk.id not in self._by_chunk:
-            self.sources.append(Source.from_chunk(len(self.sources) + 1, chunk))
+            self.sources.append(Passage.of(len(self.sources) + 1, chunk))
             self._by_chunk[chunk.id] = len(self.sources)
         return self._by_chunk[chunk.id]
 
@@ -74,26 +82,22 @@ def _fuse(runs: Iterable[tuple[list[Hit], float]]) -> tuple[dict[str, float], di
 class CoursePackBuilder:
     """Builds packs over one retriever; stateless between calls (safe to share between requests)."""
 
-    def __init__(self, retriever, tokenizer, settings: Settings, model=None):
+    def __init__(self, retriever: HybridRetriever, tokenizer: Tokenizer, top_k: int, refuse_threshold: float,
+                 model=None):
         self.retriever = retriever
         self.tokenizer = tokenizer
-        self.settings = settings
+        self.top_k = top_k  # passages judged for confidence, as for an answer
+        self.refuse_threshold = refuse_threshold
         self.model = model  # a LangChain chat model for the introduction, or None
-
-    @classmethod
-    def from_settings(cls, settings: Settings, retriever) -> "CoursePackBuilder":
-        from assistant.answer.llm import build_chat_model
-
-        return cls(retriever, retriever.tokenizer, settings, build_chat_model(settings))
 
     def build(self, topic: str, max_provisions: int = 20, include_cases: bool = True) -> CoursePack:
         """The pack, or TopicNotCoveredError when retrieval shows the corpus knows nothing on the topic."""
         topic = topic.strip()
         chunks = self.retriever.chunks
         main = self.retriever.search(topic, k=SEARCH_K)
-        conf = confidence(topic, prefer_in_force(main)[: self.settings.answer_top_k], self.tokenizer,
+        conf = confidence(topic, prefer_in_force(main)[: self.top_k], self.tokenizer,
                           self._aliases(chunks))
-        if conf < self.settings.refuse_threshold:
+        if conf < self.refuse_threshold:
             raise TopicNotCoveredError(_not_covered(topic))
         runs = [(main, 1.0)] + [(self.retriever.search(f"{topic} {v}", k=SEARCH_K), VARIANT_WEIGHT)
                                 for v in VARIANTS]
@@ -115,13 +119,11 @@ class CoursePackBuilder:
         leading = [cite(c) for c in selected[:3]]
         questions = [q for i, case in enumerate(cases) for q in case_questions(case, topic, leading, both=i == 0)]
         if not cases and leading:
-            questions.append(DiscussionQuestion(f"结合上述条文，说明“{topic}”的主要要求、适用条件和工作程序。",
-                                                tuple(sorted(leading))))
+            questions.append(DiscussionQuestion(text=f"结合上述条文，说明“{topic}”的主要要求、适用条件和工作程序。",
+                                                sources=tuple(sorted(leading))))
         pack = CoursePack(topic=topic, groups=groups, cases=cases, terms=terms, questions=questions,
                           sources=cite.sources, confidence=conf)
         if self.model is not None:
-            from assistant.course.llm import add_introduction
-
             add_introduction(pack, self.model)
         return pack
 
@@ -151,7 +153,7 @@ class CoursePackBuilder:
             if chunk.status == "superseded":
                 successors = [c for c in chunks if c.doc_id == chunk.superseded_by] if chunk.superseded_by \
                     else in_force
-                if any(c.status == "in_force" and _same_provision(chunk, c) for c in successors):
+                if restated(chunk, successors):
                     continue
             kept.append(chunk)
         return kept
@@ -174,7 +176,8 @@ class CoursePackBuilder:
                                   successor=titles.get(head.superseded_by, ""))
             for chunk in sorted(members, key=lambda c: c.start):
                 heading = " · ".join(p for p in chunk.section.split(" > ") if p and p != chunk.title)
-                group.provisions.append(Provision(heading or chunk.article, Quote(chunk.text, cite(chunk)),
+                group.provisions.append(Provision(heading=heading or chunk.article,
+                                                  quote=Quote(text=chunk.text, source=cite(chunk)),
                                                   excerpt=chunk.pieces > 1))
             groups.append(group)
         return groups
@@ -210,7 +213,7 @@ class CoursePackBuilder:
             found = find_definition(spec, chunks, relevance, cite.chunk_ids)
             if found:
                 chunk, start, end = found
-                terms.append(Term(spec.term, Quote(chunk.text[start:end], cite(chunk))))
+                terms.append(Term(term=spec.term, definition=Quote(text=chunk.text[start:end], source=cite(chunk))))
         return terms
 
 

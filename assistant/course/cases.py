@@ -8,12 +8,13 @@ from collections.abc import Callable
 
 from assistant.course.passages import LABEL, sentence_spans
 from assistant.course.types import CaseSummary, DiscussionQuestion, Quote
+from assistant.grounding.text import CLOSERS, FULL_STOPS
 from assistant.types import Chunk
 
 FACTS_PART, REASONS_PART = "基本案情", "指导意义"
 FACT_CHARS = 360  # the facts in brief: the first sentences up to about this length
 REASON_CHARS = 360
-_ENDS = "。！？”’」』）)\"'"
+_ENDS = FULL_STOPS + CLOSERS  # a sentence, not a sub-heading, ends with one of these
 _OUTCOME = re.compile(r"决定|给予|予以|免予|不予|责令|处分|问责|移送|开除|撤销")
 _PERSON = re.compile(r"([\u4e00-\u9fff]某)")
 _TOLERANCE = re.compile(r"容错|免责")
@@ -56,7 +57,7 @@ def quotes(picked: list[Sentence], cite: Callable[[Chunk], int]) -> list[Quote]:
             runs.append([sentence])
     for run in runs:
         chunk = run[0][0]
-        out.append(Quote(chunk.text[run[0][1]:run[-1][2]], cite(chunk)))
+        out.append(Quote(text=chunk.text[run[0][1]:run[-1][2]], source=cite(chunk)))
     return out
 
 
@@ -119,5 +120,5 @@ def case_questions(case: CaseSummary, topic: str, provision_sources: list[int],
     else:
         first = f"{short}中，{name}的哪些行为违反了纪律规定？对其作出处理的依据和考量是什么？"
         second = f"结合{short}，谈谈在“{topic}”方面应当注意哪些问题。"
-    questions = [DiscussionQuestion(first, own)]
-    return questions + [DiscussionQuestion(second, wider or own)] if both else questions
+    questions = [DiscussionQuestion(text=first, sources=own)]
+    return questions + [DiscussionQuestion(text=second, sources=wider or own)] if both else questions

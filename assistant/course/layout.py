@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from assistant.course.types import STATUS_LABELS, CoursePack, DocumentGroup, Source
+from assistant.course.types import CoursePack, DocumentGroup
+from assistant.grounding.passage import STATUS_LABELS, Passage
 
 FORMATS = {"markdown": "md", "docx": "docx"}  # format → file suffix
 _DIGITS = "零一二三四五六七八九"
@@ -59,7 +60,7 @@ def markers(numbers: Iterable[int]) -> str:
     return "".join(f"[{n}]" for n in numbers)
 
 
-def source_line(source: Source) -> str:
+def source_line(source: Passage) -> str:
     """One entry of the source list (without its [n])."""
     status = STATUS_LABELS.get(source.status, source.status)
     parts = [source.label, source.doc_number, source.issuer, source.date, status]

@@ -8,6 +8,7 @@ import logging
 import re
 
 from assistant.course.types import CoursePack, Point
+from assistant.grounding.text import FULL_STOPS, MARKER, marker_numbers, split_sentences
 
 log = logging.getLogger("assistant.course")
 
@@ -21,8 +22,6 @@ PROMPT = (
     "3. 标明“已被替代”的文件只作对照，以现行有效的文件为准；4. 用简洁、准确的中文。"
 )
 UNAVAILABLE = "大模型服务暂不可用，本讲义未含引言和学习要点；条文、案例和来源均来自检索，内容完整"
-_MARK = re.compile(r"[\[［【]\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]］】]")
-_LEAD_MARKS = re.compile(rf"^(?:\s*{_MARK.pattern})+")
 _LIST_PREFIX = re.compile(r"^\s*(?:[-*•·]|\d+[.、．)）]|[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+、)\s*")
 _POINTS_HEADING = re.compile(r"【?学习要点】?[:：]?")
 _INTRO_HEADING = re.compile(r"【?引言】?[:：]?")
@@ -46,27 +45,13 @@ def messages(pack: CoursePack) -> list[tuple[str, str]]:
             ("human", f"材料：\n{material(pack)}\n\n问题：请为培训主题「{pack.topic}」编写引言和学习要点。")]
 
 
-def _sentences(text: str) -> list[str]:
-    """Sentences of a line, each with the markers written right after its end mark."""
-    out: list[str] = []
-    for piece in re.split(r"(?<=[。！？])", text):
-        lead = _LEAD_MARKS.match(piece)
-        if lead and out:
-            out[-1] += lead.group()
-            piece = piece[lead.end():]
-        if piece.strip():
-            out.append(piece)
-    return out
-
-
 def cited(sentence: str, limit: int) -> Point | None:
     """The sentence without its markers and the valid sources it cites; None when it cites none."""
-    numbers = {int(n) for m in _MARK.finditer(sentence) for n in re.findall(r"\d+", m.group(1))}
-    sources = tuple(sorted(n for n in numbers if 1 <= n <= limit))
-    text = _LIST_PREFIX.sub("", _MARK.sub("", sentence)).strip()
+    sources = tuple(sorted({n for n in marker_numbers(sentence) if 1 <= n <= limit}))
+    text = _LIST_PREFIX.sub("", MARKER.sub("", sentence)).strip()
     if not sources or len(text) < 4:
         return None
-    return Point(text, sources)
+    return Point(text=text, sources=sources)
 
 
 def parse(reply: str, limit: int) -> tuple[list[Point], list[Point], int]:
@@ -78,7 +63,7 @@ def parse(reply: str, limit: int) -> tuple[list[Point], list[Point], int]:
     parts: list[list[Point]] = [[], []]
     for target, text in zip(parts, (intro_text, points_text)):
         for line in text.splitlines():
-            for sentence in _sentences(line.strip()):
+            for sentence in split_sentences(line.strip(), FULL_STOPS, markers=True):
                 point = cited(sentence, limit)
                 if point is None:
                     dropped += len(re.findall(r"[\u4e00-\u9fff]", sentence)) >= 4

@@ -7,11 +7,12 @@ import math
 import re
 from collections.abc import Iterable
 
-from assistant.answer.confidence import content_words
-from assistant.retrieval.tokenizer import Tokenizer
+from assistant.grounding.text import FULL_STOPS
+from assistant.grounding.text import sentence_spans as text_spans
+from assistant.retrieval.confidence import content_words
+from assistant.tokenizer import Tokenizer
 from assistant.types import Chunk
 
-_SENTENCE = re.compile(r"[^。！？\n]+(?:[。！？]+[”’」』）)\"']*)?")
 LABEL = re.compile(r"^【[^】]{1,20}】$")
 PART_CREDIT = 0.8  # a long topic word whose parts all occur, apart (容错…纠错), counts 0.8
 
@@ -19,16 +20,7 @@ PART_CREDIT = 0.8  # a long topic word whose parts all occur, apart (容错…�
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence of `text`: ending at 。！？ (closing quotes kept) or a line break,
     surrounding blanks left out; `text[start:end]` is the sentence exactly as written."""
-    spans = []
-    for m in _SENTENCE.finditer(text):
-        a, b = m.span()
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if b - a >= 2:
-            spans.append((a, b))
-    return spans
+    return text_spans(text, FULL_STOPS, closers=True, min_chars=2)
 
 
 def sentences(text: str) -> list[str]:

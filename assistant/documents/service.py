@@ -13,7 +13,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from assistant.documents.upload import check_content, safe_name
@@ -167,7 +167,7 @@ class DocumentService:
         if source is None or not source.exists() or not source.resolve().is_relative_to(corpus):
             where = record.root or "原目录"
             return f"已移出索引；源文件不在语料目录 {self.corpus_dir} 中，仍留在 {where}，再次对该目录入库会重新加入"
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         rel = source.resolve().relative_to(corpus).as_posix()
         aside = self.corpus_dir / ".withdrawn" / f"{stamp}-{source.name}"
         aside.parent.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-
 QUERY_CACHE_SIZE = 2048
 
 

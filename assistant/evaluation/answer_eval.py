@@ -9,17 +9,12 @@ exactly when the corpus has no answer?
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rich.console import Console
-from rich.table import Table
-
+from assistant.components import Components
 from assistant.evaluation.questions import Question, load_questions
-from assistant.settings import Settings
-
-_MARKER = re.compile(r"\[(\d+)\]")
+from assistant.grounding.text import marker_numbers
 
 
 @dataclass
@@ -37,7 +32,7 @@ class AnswerScores:
 
 def marked(answer) -> list:
     """The citations the answer text points at."""
-    numbers = {int(n) for n in _MARKER.findall(answer.answer)}
+    numbers = set(marker_numbers(answer.answer))
     return [c for c in answer.citations if c.n in numbers]
 
 
@@ -73,24 +68,6 @@ def score_answers(questions: list[Question], ask) -> AnswerScores:
     return s
 
 
-def run_answer_eval(settings: Settings, question_files: list[Path]) -> AnswerScores:
-    from assistant.answer import ChatService
-    from assistant.components import Components
-
-    service = ChatService.from_settings(settings, Components.load(settings).retriever())
-    return score_answers(load_questions(question_files), service.answer)
-
-
-def print_answer_report(s: AnswerScores, console: Console) -> None:
-    table = Table(title=f"回答评测（{s.answerable} 个可回答，{s.unanswerable} 个不可回答）")
-    table.add_column("指标")
-    table.add_column("结果", justify="right")
-    for name, value in [("回答所引条文含标准答案", s.cited), ("列出的条文含标准答案", s.listed),
-                        ("不可回答问题被拒答", s.refused_unanswerable), ("可回答问题被误拒答", s.wrongly_refused)]:
-        table.add_row(name, f"{value:.3f}")
-    table.add_row("引用了已被替代文本（现行文本同在）", str(len(s.superseded_cited)))
-    console.print(table)
-    for miss in s.misses:
-        console.print(f"[yellow]{miss['id']}[/yellow] {miss['why']}：{miss['question'][:40]}", highlight=False)
-        for where in miss.get("cited", []):
-            console.print(f"    引用：{where}", markup=False)
+def run_answer_eval(parts: Components, question_files: list[Path]) -> AnswerScores:
+    """The chat answers (as /api/chat gives them) to the given question sets, scored."""
+    return score_answers(load_questions(question_files), parts.chat().answer)

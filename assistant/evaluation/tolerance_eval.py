@@ -6,14 +6,11 @@ whose reasoning cites the 三个区分开来 passage or the 林某 case (by what
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
-from rich.console import Console
-from rich.table import Table
-
+from assistant.components import Components
 from assistant.errors import AssistantError
-from assistant.settings import Settings
+from assistant.grounding.text import marker_numbers
 from assistant.tolerance.rules import is_three_distinctions
 from assistant.tolerance.types import OUTLOOK_LABELS, ToleranceAssessment
 
@@ -42,7 +39,7 @@ def load_situations(path: Path) -> list[dict]:
 
 def cites_key_passage(result: ToleranceAssessment) -> bool:
     """Does the reasoning cite the 三个区分开来 passage or the 林某 case?"""
-    for n in {int(x) for x in re.findall(r"\[(\d+)\]", result.reasoning)}:
+    for n in set(marker_numbers(result.reasoning)):
         if 1 <= n <= len(result.citations):
             c = result.citations[n - 1]
             if is_three_distinctions(c.text) or "林某" in c.title:
@@ -72,26 +69,8 @@ def score(rows: list[dict], results: list[ToleranceAssessment]) -> dict:
     }
 
 
-def run_tolerance_eval(settings: Settings, path: Path) -> dict:
-    """Screen every situation of the file over the index the settings point at, and score the outlooks."""
-    from assistant.components import Components
-    from assistant.tolerance.service import ToleranceService
-
+def run_tolerance_eval(parts: Components, path: Path) -> dict:
+    """Screen every situation of the file and score the outlooks."""
     rows = load_situations(path)
-    service = ToleranceService.from_settings(settings, Components.load(settings).retriever())
+    service = parts.tolerance()
     return score(rows, [service.assess(r["situation"]) for r in rows])
-
-
-def print_tolerance_report(result: dict, console: Console) -> None:
-    table = Table("预期 \\ 结果", *OUTLOOKS, title=f"容错初筛评测（{result['situations']} 个情况）")
-    for expected, row in result["confusion"].items():
-        table.add_row(expected, *(str(row[p]) for p in OUTLOOKS))
-    console.print(table)
-    recall = result["insufficient_recall"]
-    console.print(f"结论准确率 {result['accuracy']:.3f}；信息不足召回率 "
-                  f"{'—' if recall is None else f'{recall:.3f}'}；引用“三个区分开来”或林某案的比例 "
-                  f"{result['key_citation_share']:.3f}")
-    for item in result["items"]:
-        if item["expected"] != item["predicted"] or not item["cites_key"]:
-            console.print(f"[yellow]{item['id']}[/yellow]：预期 {item['expected']}，结果 {item['predicted']}"
-                          + ("" if item["cites_key"] else "，未引用关键条文"))

@@ -50,7 +50,7 @@ class Catalog:
         self.entries = entries or {}
 
     @classmethod
-    def load(cls, root: Path) -> "Catalog":
+    def load(cls, root: Path) -> Catalog:
         path = root / "CATALOG.tsv"
         if not path.is_file():
             return cls()

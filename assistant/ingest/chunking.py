@@ -5,10 +5,14 @@ from __future__ import annotations
 import hashlib
 import re
 
+from assistant.grounding.text import CLAUSE_STOPS, end_run
 from assistant.ingest.structure import ParsedDocument
 from assistant.types import Chunk
 
-_SENTENCE_END = re.compile(r"[。；！？!?;]+[”’」』）)]*")
+# half-width marks too (texts converted from Word or PDF mix them); not the ASCII quotes: a change here
+# changes the sentence vectors, and with them every embedding-cache key
+STOPS = CLAUSE_STOPS + "!?;"
+_SENTENCE_END = end_run(STOPS, closers="”’」』）)")
 _CLAUSE_END = re.compile(r"[，、,：:]")
 
 

@@ -6,7 +6,7 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
@@ -16,8 +16,8 @@ from assistant.ingest.catalog import Catalog
 from assistant.ingest.chunking import chunk_document, sentence_units
 from assistant.ingest.structure import parse_document
 from assistant.loaders import SUPPORTED_SUFFIXES, load_text
-from assistant.retrieval.tokenizer import TOKENIZER_VERSION, Tokenizer
 from assistant.store import ChromaStore
+from assistant.tokenizer import TOKENIZER_VERSION, Tokenizer
 from assistant.types import Chunk, DocumentRecord
 
 PARSER_VERSION = "structure-v2"
@@ -76,8 +76,11 @@ def discover(paths: list[Path], root: Path | None = None) -> tuple[list[Source],
 class Ingestor:
     """Brings the store in line with the files under the given roots."""
 
-    def __init__(self, store: ChromaStore, embeddings: Embeddings, tokenizer: Tokenizer, chunk_max_chars: int):
+    def __init__(self, store: ChromaStore, embeddings: Embeddings, tokenizer: Tokenizer, chunk_max_chars: int,
+                 on_change: Callable[[], object] | None = None):
+        """`on_change`: called after a run that changed the index (a retriever in this process reloads)."""
         self.store = store
+        self.on_change = on_change or (lambda: None)
         self.embeddings = embeddings
         self.tokenizer = tokenizer
         self.cap = chunk_max_chars
@@ -144,6 +147,8 @@ class Ingestor:
         report.documents = len(records)
         report.total_chunks = sum(len(r.chunk_ids) for r in records)
         report.embedded = getattr(self.embeddings, "misses", 0) - misses_before
+        if report.added or report.updated or report.removed:
+            self.on_change()
         report.seconds = time.perf_counter() - started
         return report
 
@@ -168,7 +173,7 @@ class Ingestor:
             doc_id=src.doc_id, title=head.doc_title, kind=kind, status=head.status, content_hash=digest,
             chunk_ids=[c.id for c in chunks], doc_number=head.doc_number, issuer=head.issuer, date=head.date,
             superseded_by=head.superseded_by, source_path=str(src.path.resolve()), root=str(src.root),
-            ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), pinned=bool(old and old.pinned),
+            ingested_at=datetime.now(UTC).isoformat(timespec="seconds"), pinned=bool(old and old.pinned),
         ))
         if old:
             keep = {c.id for c in chunks}

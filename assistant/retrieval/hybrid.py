@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import re
 import threading
-from functools import lru_cache
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 
-import bm25s
 import numpy as np
 from langchain_core.embeddings import Embeddings
 from threadpoolctl import threadpool_limits
 
-from assistant.retrieval.doc_names import DocNameIndex
+from assistant.grounding.in_force import SUPERSEDED_FACTOR, asks_for_old_version, in_force_first
+from assistant.retrieval.snapshot import Snapshot
 from assistant.retrieval.snapshot_cache import SnapshotCache
-from assistant.retrieval.tokenizer import Tokenizer
 from assistant.store import ChromaStore
-from assistant.types import Chunk
-
-_OLD_VERSION = re.compile(r"(19|20)\d\d年(版|修订|的)|旧版|旧条例|原条例|修订前|已废止|废止")
+from assistant.tokenizer import EXPANSION_WEIGHT, Tokenizer
+from assistant.types import Chunk, Hit
 
 
 @dataclass(frozen=True)
@@ -57,32 +53,9 @@ class RetrievalParams:
     dense_weight: float = 1.0
     bm25_weight: float = 1.5
     named_doc_bonus: float = 0.5  # × the top fused score, for chunks of a document the question names
-    superseded_factor: float = 0.8
-    expansion_weight: float = 0.5  # BM25 weight of official terms added for colloquial words
+    superseded_factor: float = SUPERSEDED_FACTOR
+    expansion_weight: float = EXPANSION_WEIGHT  # BM25 weight of official terms added for colloquial words
     chunk_vector_share: float = 0.5  # dense score = share × chunk cosine + rest × its best sentence's cosine
-
-
-@dataclass(frozen=True)
-class Hit:
-    chunk: Chunk
-    score: float
-    dense: float = 0.0
-    bm25: float = 0.0
-    dense_rank: int = 0  # 1-based; 0: not among the dense candidates
-    bm25_rank: int = 0
-    named: bool = False
-
-
-@dataclass
-class _Snapshot:
-    chunks: list[Chunk]
-    position: dict[str, int]
-    bm25: bm25s.BM25 | None
-    names: DocNameIndex
-    vectors: np.ndarray  # one row per chunk, for exact rescoring of the dense candidates
-    sentence_vectors: np.ndarray  # one row per sentence of the multi-sentence chunks
-    sentence_owner: np.ndarray  # chunk position of each sentence row
-    stamp: tuple = field(default_factory=tuple)
 
 
 class HybridRetriever:
@@ -101,7 +74,7 @@ class HybridRetriever:
         threadpool_limits(1, user_api="blas")
         self._snap = self._build()
 
-    def _build(self, records: list | None = None) -> _Snapshot:
+    def _build(self, records: list | None = None) -> Snapshot:
         records = self.store.documents() if records is None else records
         stamp = _stamp(records)
         if self.snapshot_cache and (snap := self.snapshot_cache.load(stamp)) is not None:
@@ -111,14 +84,10 @@ class HybridRetriever:
             self.snapshot_cache.save(snap)
         return snap
 
-    def _read_store(self, records: list, stamp: tuple) -> _Snapshot:
+    def _read_store(self, records: list, stamp: tuple) -> Snapshot:
         """Everything search needs in memory, read from the store: chunks, BM25, chunk and sentence vectors."""
         live = [cid for r in records for cid in r.chunk_ids]
         chunks, tokens = self.store.load_chunks(live) if live else ([], [])
-        bm25 = None
-        if chunks:
-            bm25 = bm25s.BM25()
-            bm25.index([t or [""] for t in tokens], show_progress=False)
         position = {c.id: i for i, c in enumerate(chunks)}
         by_id = self.store.chunk_vectors(live) if live else {}
         # an index without documents (created, nothing committed yet; or every document withdrawn) is valid
@@ -130,8 +99,7 @@ class HybridRetriever:
                 owners.append(position[owner])
                 sentence_rows.append(vector)
         sentences = np.array(sentence_rows, dtype=np.float32).reshape(len(owners), vectors.shape[1] or 1)
-        return _Snapshot(chunks, position, bm25, DocNameIndex(chunks), vectors, sentences,
-                         np.array(owners, dtype=np.int64), stamp)
+        return Snapshot.build(chunks, tokens, vectors, sentences, np.array(owners, dtype=np.int64), stamp)
 
     def refresh(self) -> bool:
         """Reload if the documents changed since the last load; True when it did."""
@@ -171,7 +139,7 @@ class HybridRetriever:
         bm25_rank = {i: r for r, i in enumerate(bm25_order, 1)}
         named = snap.names.named_titles(query)
         top = max(fused.values())
-        old_ok = bool(_OLD_VERSION.search(query))
+        old_ok = asks_for_old_version(query)
         hits = []
         for i, score in fused.items():
             chunk = snap.chunks[i]
@@ -183,9 +151,9 @@ class HybridRetriever:
             hits.append(Hit(chunk, score, dense_score.get(i, 0.0), float(bm25_scores[i]),
                             dense_rank.get(i, 0), bm25_rank.get(i, 0), is_named))
         hits.sort(key=lambda h: -h.score)
-        return _in_force_first(hits)[:k]
+        return in_force_first(hits)[:k]
 
-    def _bm25(self, snap: _Snapshot, query: str, allowed: np.ndarray) -> np.ndarray:
+    def _bm25(self, snap: Snapshot, query: str, allowed: np.ndarray) -> np.ndarray:
         vocab = snap.bm25.vocab_dict
         scores = np.zeros(len(snap.chunks), dtype=np.float32)
         tokens = [t for t in self.tokenizer.query_tokens(query) if t in vocab]
@@ -196,7 +164,7 @@ class HybridRetriever:
             scores += self.params.expansion_weight * snap.bm25.get_scores(extra)
         return scores * allowed
 
-    def _dense(self, snap: _Snapshot, query: str, allowed: np.ndarray, filters: Filters) -> list[tuple[int, float]]:
+    def _dense(self, snap: Snapshot, query: str, allowed: np.ndarray, filters: Filters) -> list[tuple[int, float]]:
         """Candidates from Chroma (nearest chunks and nearest sentences), rescored exactly: a chunk's
         score mixes its own cosine with its best sentence's, so one item of a long article can match."""
         p = self.params
@@ -228,30 +196,3 @@ class HybridRetriever:
 def _stamp(records) -> tuple:
     """What a snapshot was built from: a change in any document's content or status means rebuild."""
     return tuple(sorted((r.doc_id, r.content_hash, r.status, r.superseded_by) for r in records))
-
-
-def _in_force_first(hits: list[Hit]) -> list[Hit]:
-    """A superseded passage never ranks above the in-force passage of its successor that says the same."""
-    out = list(hits)
-    for idx, hit in enumerate(out):
-        if hit.chunk.status != "superseded":
-            continue
-        for later in range(idx + 1, len(out)):
-            other = out[later]
-            if other.chunk.status == "in_force" and _same_provision(hit.chunk, other.chunk):
-                out.insert(idx, replace(out.pop(later), score=max(other.score, hit.score)))
-                break
-    return out
-
-
-def _same_provision(old: Chunk, new: Chunk) -> bool:
-    if old.superseded_by and old.superseded_by != new.doc_id:
-        return False
-    a, b = _bigrams(old.text), _bigrams(new.text)
-    return bool(a and b) and len(a & b) / min(len(a), len(b)) >= 0.6
-
-
-@lru_cache(maxsize=16384)  # per passage text: the same passages are compared on every search
-def _bigrams(text: str) -> frozenset[str]:
-    chars = [c for c in text if not c.isspace()]
-    return frozenset(a + b for a, b in zip(chars, chars[1:]))

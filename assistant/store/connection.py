@@ -23,7 +23,6 @@ from chromadb.errors import InternalError, NotFoundError
 
 from assistant.errors import IndexMissingError, StoreUnavailableError
 
-
 HTTP_TIMEOUT = httpx.Timeout(30.0, connect=5.0)  # per call to the server; a timeout → StoreUnavailableError
 
 

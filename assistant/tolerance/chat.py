@@ -1,13 +1,10 @@
-"""Tolerance questions arriving through /api/chat: recognised by a small detector, answered in prose
-from the screening, with the structured result attached (`tolerance` in the chat response)."""
+"""Tolerance questions arriving through chat: recognised by a small detector, and the screening told in
+prose (the chat dispatcher, assistant/chat.py, attaches the structured result)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass
 
-from assistant.answer.types import Answer, Event
 from assistant.tolerance.factors import FactorAnalyzer
 from assistant.tolerance.service import MAX_CHARS, MIN_CHARS
 from assistant.tolerance.types import VERDICT_LABELS, ToleranceAssessment
@@ -50,27 +47,3 @@ def prose(result: ToleranceAssessment) -> str:
         lines += ["", "如何申请：" + "；".join(f"{s.step}——{s.text}[{s.n}]" for s in applying) + "。"]
     lines += ["", result.reminder]
     return "\n".join(lines)
-
-
-@dataclass
-class ToleranceAnswer(Answer):
-    """A chat answer written from a tolerance screening, carrying the screening itself."""
-
-    tolerance: dict | None = None
-
-    def to_dict(self) -> dict:
-        return {**super().to_dict(), "tolerance": self.tolerance}
-
-
-def as_answer(result: ToleranceAssessment) -> ToleranceAnswer:
-    return ToleranceAnswer(prose(result), result.citations, refused=False,
-                           mode="llm" if result.mode == "llm" else "extractive", notice=result.notice,
-                           query=result.situation, confidence=1.0, tolerance=result.to_dict())
-
-
-def as_events(answer: ToleranceAnswer) -> Iterator[Event]:
-    """The same answer as stream events: citations, the text line by line, then done with the screening."""
-    yield Event("citations", {"citations": [asdict(c) for c in answer.citations]})
-    for line in answer.answer.splitlines(keepends=True):
-        yield Event("delta", {"text": line})
-    yield Event("done", {"refused": False, "mode": answer.mode, "notice": answer.notice, "tolerance": answer.tolerance})

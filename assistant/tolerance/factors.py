@@ -8,9 +8,10 @@ else; otherwise the finding stated last wins, because a situation usually ends w
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from assistant.tolerance.lexicon import FACTORS, STRENGTH_RANK, Lexicon, Negation, Verdict, clauses, load_lexicon
+from assistant.tolerance.types import FactorFinding
 
 MAX_EVIDENCE = 60  # characters; a longer clause is cut around the cue
 
@@ -27,22 +28,6 @@ class Match:
     end: int
     negated: bool
     evidence: str  # exact substring of the situation: the clause (or the part of it around the cue)
-
-
-@dataclass(frozen=True)
-class FactorFinding:
-    """What the situation says on one factor: supports / against / not stated, with its evidence."""
-
-    factor: str
-    name: str
-    verdict: Verdict
-    evidence: list[str] = field(default_factory=list)  # exact substrings of the situation
-    label: str = ""  # the ground of the verdict, e.g. 谋取私利 / 尚无明确限制
-    strength: str = ""  # for `against`: decisive / strong / weak
-
-    @property
-    def decisive(self) -> bool:
-        return self.verdict == "against" and self.strength == "decisive"
 
 
 def _evidence(text: str, clause: tuple[int, int], start: int, end: int) -> str:
@@ -125,10 +110,11 @@ def decide(factor: str, matches: list[Match]) -> FactorFinding:
     """A factor's verdict from its matches: decisive `against` first, else the last one stated."""
     name = FACTORS[factor]
     if not matches:
-        return FactorFinding(factor, name, "not stated")
+        return FactorFinding(factor=factor, name=name, verdict="not stated")
     decisive = [m for m in matches if m.verdict == "against" and m.strength == "decisive"]
     chosen = decisive or [m for m in matches if m.verdict == matches[-1].verdict]
     against = chosen[0].verdict == "against"
     strength = max((m.strength for m in chosen), key=STRENGTH_RANK.__getitem__) if against else ""
     evidence = list(dict.fromkeys(m.evidence for m in chosen))
-    return FactorFinding(factor, name, chosen[0].verdict, evidence, chosen[-1].label, strength)
+    return FactorFinding(factor=factor, name=name, verdict=chosen[0].verdict, evidence=evidence,
+                         ground=chosen[-1].label, strength=strength)

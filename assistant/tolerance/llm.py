@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
-import re
-from dataclasses import replace
 
-from assistant.tolerance.factors import FactorFinding
+from assistant.grounding.llm import LLM_UNAVAILABLE, is_unavailable, passages_block
+from assistant.grounding.text import FULL_STOPS, MARKER, marker_numbers, split_sentences
 from assistant.tolerance.lexicon import FACTORS
-from assistant.tolerance.types import OUTLOOK_LABELS, QUESTIONS, ToleranceAssessment
+from assistant.tolerance.types import OUTLOOK_LABELS, QUESTIONS, FactorFinding, ToleranceAssessment
 
 log = logging.getLogger("assistant.tolerance")
 SYSTEM_PROMPT = (
@@ -28,14 +27,10 @@ SYSTEM_PROMPT = (
     "4. reasoning 每句末尾用 [n] 标注所依据的条文编号，只能引用给出的编号，必须引用“三个区分开来”所在的条文；"
     "5. 是否容错由党组织决定，你只做初步对照，不下结论。"
 )
-_MARKER = re.compile(r"[\[【［]\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]】］]")
-_SENTENCE = re.compile(r"[^。！？]+[。！？]?(?:\s*[\[【［][\d\s,，、]+[\]】］])*")
 FALLBACK_NOTICE = "大模型未能给出可核验的分析，以下为规则分析的结果"
 
 
 def messages(result: ToleranceAssessment) -> list[tuple[str, str]]:
-    from assistant.answer.llm import passages_block
-
     hints = "；".join(f"{f.factor}: {f.verdict}" for f in result.factors)
     human = (f"条文：\n{passages_block(result.citations, {})}\n\n干部的描述：{result.situation}\n\n"
              f"规则初筛（供参考，可修正）：{hints}")
@@ -57,10 +52,9 @@ def checked_reasoning(text: str, passages: int, key: list[int]) -> str:
     """Sentences that cite a listed passage, at most three; '' when none does. A missing citation of
     the 三个区分开来 passage is added as a sentence of its own."""
     kept, cited = [], set()
-    for sentence in _SENTENCE.findall(text or ""):
-        numbers = [int(n) for group in _MARKER.findall(sentence) for n in re.findall(r"\d+", group)]
-        valid = list(dict.fromkeys(n for n in numbers if 1 <= n <= passages))
-        body = _MARKER.sub("", sentence).strip()
+    for sentence in split_sentences(text or "", FULL_STOPS, markers=True):
+        valid = list(dict.fromkeys(n for n in marker_numbers(sentence) if 1 <= n <= passages))
+        body = MARKER.sub("", sentence).strip()
         if not valid or len(body) < 4:
             continue
         end = body[-1] if body[-1] in "。！？" else "。"
@@ -88,27 +82,26 @@ def merge(data: dict, result: ToleranceAssessment) -> ToleranceAssessment:
         evidence = [e for e in (item.get("evidence") or []) if isinstance(e, str) and e.strip()
                     and e.strip() in result.situation] if isinstance(item, dict) else []
         if verdict == "not stated":
-            factors.append(FactorFinding(rule.factor, rule.name, "not stated"))
+            factors.append(FactorFinding(factor=rule.factor, name=rule.name, verdict="not stated"))
         elif verdict in ("supports", "against") and evidence:
-            label = rule.label if verdict == rule.verdict else ""
-            factors.append(FactorFinding(rule.factor, rule.name, verdict, [e.strip() for e in evidence], label,
-                                         rule.strength if verdict == rule.verdict else ""))
+            same = verdict == rule.verdict
+            factors.append(FactorFinding(factor=rule.factor, name=rule.name, verdict=verdict,
+                                         evidence=[e.strip() for e in evidence], ground=rule.ground if same else "",
+                                         strength=rule.strength if same else ""))
         else:  # unknown verdict, or a claim without words of the situation: keep what the rules found
             factors.append(rule)
-    return replace(result, factors=factors, outlook=outlook, reasoning=reasoning, mode="llm", notice=None,
-                   questions_to_clarify=[QUESTIONS[f.factor] for f in factors if f.verdict == "not stated"])
+    return result.model_copy(update=dict(
+        factors=factors, outlook=outlook, reasoning=reasoning, mode="llm", notice=None,
+        questions_to_clarify=[QUESTIONS[f.factor] for f in factors if f.verdict == "not stated"]))
 
 
 def fill_with_llm(model, result: ToleranceAssessment) -> ToleranceAssessment:
     """The LLM's checked assessment, or the rule-based one with a notice on any failure."""
-    from assistant.answer.llm import is_unavailable
-    from assistant.answer.types import LLM_UNAVAILABLE
-
     try:
         reply = str(model.invoke(messages(result)).content)
         return merge(parse_reply(reply), result)
     except Exception as err:  # noqa: BLE001 - the rules' answer is always there to fall back on
         unavailable = is_unavailable(err)
         log.warning("tolerance LLM %s: %s", "unavailable" if unavailable else "reply rejected", err)
-        return replace(result, notice=LLM_UNAVAILABLE.replace("摘录式回答", "规则分析的结果") if unavailable
-                       else FALLBACK_NOTICE)
+        return result.model_copy(update=dict(
+            notice=LLM_UNAVAILABLE.replace("摘录式回答", "规则分析的结果") if unavailable else FALLBACK_NOTICE))

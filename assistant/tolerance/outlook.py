@@ -15,9 +15,8 @@ The reasoning is two or three sentences, each ending with [n]: the distinction t
 
 from __future__ import annotations
 
-from assistant.tolerance.factors import FactorFinding
 from assistant.tolerance.rules import RuleSet, quote
-from assistant.tolerance.types import Outlook
+from assistant.tolerance.types import FactorFinding, Outlook
 
 DISTINCTIONS = ("knowingly", "prohibition", "exploratory")
 TOLERABLE_SIDE = {  # the half of each distinction that may be tolerated, and how the situation shows it
@@ -134,10 +133,10 @@ def _unlikely(by: dict[str, FactorFinding], findings: list[FactorFinding], rules
     grounds = [f for f in findings if f.decisive] or [f for f in findings if f.verdict == "against"]
     if grounds and grounds[0].factor in VIOLATION_SIDE:
         ground = grounds[0]
-        first = (f"所述情况中{ground.label}（「{_shortest(ground)}」），属于“三个区分开来”中的"
+        first = (f"所述情况中{ground.ground}（「{_shortest(ground)}」），属于“三个区分开来”中的"
                  f"{VIOLATION_SIDE[ground.factor]}，不在可以容错的范围内{_marker(key)}。")
     else:
-        shown = "；".join(f"{g.label}（「{_shortest(g)}」）" for g in grounds[:2]) or "所述情况不符合容错条件"
+        shown = "；".join(f"{g.ground}（「{_shortest(g)}」）" for g in grounds[:2]) or "所述情况不符合容错条件"
         first = f"所述情况{shown}，不符合“三个区分开来”中可以容错的情形{_marker(key)}。"
     excluded = [e.n for e in rules.exclusions]
     clause, n = _clause(rules, r"不该容的?坚决不容|严肃查处|保护伞|相应的责任", excluded)

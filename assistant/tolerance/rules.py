@@ -8,10 +8,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.answer.types import Citation
-from assistant.retrieval.hybrid import Filters, Hit
+from assistant.grounding.passage import Passage
+from assistant.grounding.text import FULL_STOPS, sentence_spans
+from assistant.retrieval.hybrid import Filters
 from assistant.tolerance.types import ProcedureStep, RulePassage, SimilarCase
-from assistant.types import Chunk
+from assistant.types import Chunk, Hit
 
 IN_FORCE = Filters(statuses=("in_force",))
 CRITERIA_QUERY = "三个区分开来 容错 免责 条件"
@@ -31,7 +32,6 @@ RESULT = re.compile(r"决定|处分|谈话提醒|予以容错|免责|纠正|批�
 WHY = re.compile(r"考虑到|鉴于|主观上|未发现|认定")
 CASE_REASON = re.compile(r"从本案来看|本案中|综合上述因素")  # where a guiding case explains its own decision
 QUESTION_WORDS = re.compile(r"(能不能|能否|可不可以|会不会|是否)?[^，。？！]{0,4}(容错|免责|纠错|问责|追责)[^，。？！]{0,6}[？?吗]?")
-_SENTENCE = re.compile(r"[^。！？\n]+[。！？]?")
 MAX_QUOTE = 160
 PROCEDURE_STEPS = [  # step, what it means, where the corpus says it
     ("申请", "本人或所在单位党组织认为符合容错条件的，可以提出容错申请", r"容错申请|提出[^。]{0,10}申请"),
@@ -45,14 +45,7 @@ PROCEDURE_STEPS = [  # step, what it means, where the corpus says it
 
 def sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence (cut at 。！？ only, so 「…区分开来；把…」 stays whole)."""
-    spans = []
-    for m in _SENTENCE.finditer(text):
-        start, end = m.start(), m.end()
-        while start < end and text[start] in " \u3000\t":
-            start += 1
-        if end - start >= 4:
-            spans.append((start, end))
-    return spans
+    return sentence_spans(text, FULL_STOPS, min_chars=4)
 
 
 def quote(text: str, pattern: re.Pattern | str, max_chars: int = MAX_QUOTE, lead: bool = True) -> str:
@@ -107,7 +100,7 @@ def is_tolerance_case(chunk: Chunk) -> bool:
 class RuleSet:
     """The passages found for one situation, numbered in the order they were added."""
 
-    citations: list[Citation] = field(default_factory=list)
+    citations: list[Passage] = field(default_factory=list)
     criteria: list[RulePassage] = field(default_factory=list)
     exclusions: list[RulePassage] = field(default_factory=list)
     similar_cases: list[SimilarCase] = field(default_factory=list)
@@ -119,7 +112,7 @@ class RuleSet:
         """The passage's number, adding it when new."""
         if hit.chunk.id not in self._by_id:
             self._by_id[hit.chunk.id] = len(self.citations) + 1
-            self.citations.append(Citation.from_hit(len(self.citations) + 1, hit))
+            self.citations.append(Passage.from_hit(len(self.citations) + 1, hit))
         return self._by_id[hit.chunk.id]
 
     def passage(self, hit: Hit, pattern: re.Pattern | str) -> RulePassage | None:
@@ -127,9 +120,9 @@ class RuleSet:
         if not text:
             return None
         n = self.cite(hit)
-        return RulePassage(n, hit.chunk.title, hit.chunk.doc_number, where(hit.chunk), text)
+        return RulePassage(n=n, title=hit.chunk.title, doc_number=hit.chunk.doc_number, where=where(hit.chunk), quote=text)
 
-    def citation(self, n: int) -> Citation:
+    def citation(self, n: int) -> Passage:
         return self.citations[n - 1]
 
 
@@ -223,7 +216,7 @@ class RuleFinder:
         why, why_n = re.sub(r"案$", "", title), n
         if outcome == "容错免责":
             why, why_n = self._reason(rules, title) or (quote(chunk.text, WHY, 120) or why, n)
-        return SimilarCase(n, title, chunk.case_no, outcome, result, why, why_n)
+        return SimilarCase(n=n, title=title, case_no=chunk.case_no, outcome=outcome, result=result, why=why, why_n=why_n)
 
     def _reason(self, rules: RuleSet, title: str) -> tuple[str, int] | None:
         """The sentence of a case's 【指导意义】 that explains its decision (「从本案来看……可予以容错」)."""
@@ -240,6 +233,7 @@ class RuleFinder:
         for step, text, pattern in PROCEDURE_STEPS:
             source = next((h for h in hits + statute_hits if quote(h.chunk.text, pattern)), None)
             if source is None:
-                rules.procedure.append(ProcedureStep(step, text + "（知识库中未找到具体规定，请向所在单位组织人事部门咨询）"))
+                rules.procedure.append(ProcedureStep(step=step, text=text + "（知识库中未找到具体规定，请向所在单位组织人事部门咨询）"))
                 continue
-            rules.procedure.append(ProcedureStep(step, text, rules.cite(source), quote(source.chunk.text, pattern)))
+            rules.procedure.append(ProcedureStep(step=step, text=text, n=rules.cite(source),
+                                                quote=quote(source.chunk.text, pattern)))

@@ -7,9 +7,10 @@ from __future__ import annotations
 import logging
 import re
 
-from assistant.settings import Settings
+from assistant.retrieval.hybrid import HybridRetriever
 from assistant.tolerance.factors import FactorAnalyzer
 from assistant.tolerance.lexicon import Negation
+from assistant.tolerance.llm import fill_with_llm
 from assistant.tolerance.outlook import explain, judge
 from assistant.tolerance.rules import RuleFinder
 from assistant.tolerance.types import QUESTIONS, ToleranceAssessment
@@ -20,9 +21,10 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def check_situation(text: str) -> str:
-    """The situation stripped, or ValueError with a Chinese message (too short, too long, not Chinese)."""
+    """The situation stripped, or ValueError with a Chinese message (too short, too long, not Chinese);
+    anything but a string is passed on unchanged, for the type check to name."""
     if not isinstance(text, str):
-        raise ValueError("情况描述应为文字")
+        return text
     text = text.strip()
     if len(text) < MIN_CHARS:
         raise ValueError(f"情况描述过短：至少 {MIN_CHARS} 字，当前 {len(text)} 字。请说明做了什么、为什么这样做、"
@@ -35,9 +37,10 @@ def check_situation(text: str) -> str:
 
 
 class ToleranceService:
-    """One per app or CLI call: the lexicon and jieba load once; thread-safe, stateless between calls."""
+    """One per process (built by Components): the lexicon and jieba load once; thread-safe, stateless
+    between calls. `llm_model`: a LangChain chat model that fills the same schema, or None (rules only)."""
 
-    def __init__(self, retriever, llm_model=None, analyzer: FactorAnalyzer | None = None):
+    def __init__(self, retriever: HybridRetriever, llm_model=None, analyzer: FactorAnalyzer | None = None):
         self.retriever = retriever
         self.finder = RuleFinder(retriever)
         # the negation reader overlays its words on the retrieval tokenizer's dictionary (not a second 63 MB copy)
@@ -45,12 +48,6 @@ class ToleranceService:
         self.analyzer = analyzer or FactorAnalyzer(
             negation=Negation(base=tokenizer.dictionary()) if tokenizer is not None else None)
         self.llm_model = llm_model
-
-    @classmethod
-    def from_settings(cls, settings: Settings, retriever) -> "ToleranceService":
-        from assistant.answer.llm import build_chat_model
-
-        return cls(retriever, build_chat_model(settings))
 
     def assess(self, situation: str) -> ToleranceAssessment:
         """The checklist for one situation (rules; the LLM fills the same schema when configured)."""
@@ -64,8 +61,4 @@ class ToleranceService:
             procedure=rules.procedure, questions_to_clarify=[QUESTIONS[f.factor] for f in findings
                                                               if f.verdict == "not stated"],
             citations=rules.citations, key_citations=list(rules.key))
-        if self.llm_model is None:
-            return result
-        from assistant.tolerance.llm import fill_with_llm
-
-        return fill_with_llm(self.llm_model, result)
+        return result if self.llm_model is None else fill_with_llm(self.llm_model, result)

@@ -1,14 +1,17 @@
-"""What a tolerance screening hands out: our own small types, turned into JSON by `to_dict`."""
+"""What a tolerance screening hands out: one model per part, used as they are by the API (POST /api/tolerance,
+the `tolerance` field of /api/chat), the CLI and the chat answer."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 from typing import Literal
 
-from assistant.answer.types import Citation
-from assistant.tolerance.factors import FactorFinding
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+from assistant.grounding.passage import Passage
 
 Outlook = Literal["likely_tolerable", "unlikely", "insufficient_information"]
+Verdict = Literal["supports", "against", "not stated"]
+FactorName = Literal["motive", "knowingly", "prohibition", "exploratory", "collective", "consequences", "remedy"]
 OUTLOOK_LABELS: dict[str, str] = {
     "likely_tolerable": "有可能适用容错",
     "unlikely": "难以适用容错",
@@ -28,68 +31,81 @@ QUESTIONS: dict[str, str] = {  # asked for every factor the situation does not s
 }
 
 
-@dataclass(frozen=True)
-class RulePassage:
+class FactorFinding(BaseModel):
+    """What the situation says on one factor: supports / against / not stated, with its evidence."""
+
+    model_config = ConfigDict(frozen=True, json_schema_serialization_defaults_required=True)
+
+    factor: FactorName
+    name: str = Field(..., description="因素名称")
+    verdict: Verdict = Field(..., description="有利于容错 / 不利于容错 / 未说明")
+    evidence: list[str] = Field(default_factory=list, description="描述中表明这一点的原话（逐字摘录）")
+    ground: str = Field("", description="依据的说法，如「没有谋取私利」「明令禁止后依然我行我素」")
+    strength: str = Field("", exclude=True)  # for `against`: decisive / strong / weak (the outlook rule reads it)
+
+    @property
+    def decisive(self) -> bool:
+        return self.verdict == "against" and self.strength == "decisive"
+
+
+class RulePassage(BaseModel):
     """A criterion or exclusion: where it stands and the words that set the condition; [n] cites it."""
 
-    n: int
+    model_config = ConfigDict(frozen=True, json_schema_serialization_defaults_required=True)
+
+    n: int = Field(..., description="citations 中的编号")
     title: str
     doc_number: str
-    where: str  # article or innermost section
-    quote: str  # exact substring of citations[n].text
+    where: str = Field(..., description="条款或章节")
+    quote: str = Field(..., description="原文（逐字摘录）")
 
 
-@dataclass(frozen=True)
-class SimilarCase:
+class SimilarCase(BaseModel):
     """A case of the compilations with its outcome, read from its 【基本案情及处理结果】."""
+
+    model_config = ConfigDict(frozen=True, json_schema_serialization_defaults_required=True)
 
     n: int
     title: str
     case_no: str
-    outcome: str  # 容错免责 / 问责 / 问责被纠正
-    result: str  # the sentence that states the outcome (exact substring of citations[n].text)
-    why: str  # for a tolerated case, the sentence that explains it (exact substring of citations[why_n].text)
-    why_n: int | None = None
+    outcome: str = Field(..., description="容错免责 / 问责 / 问责被纠正")
+    result: str = Field(..., description="处理结果原文")
+    why: str = Field(..., description="容错案例：案例中说明理由的原文；问责案例：所涉问题")
+    why_n: int | None = Field(None, description="why 所在条文的编号")
 
 
-@dataclass(frozen=True)
-class ProcedureStep:
+class ProcedureStep(BaseModel):
     """One step of applying for tolerance; `n` is None where the corpus says nothing about it."""
+
+    model_config = ConfigDict(frozen=True, json_schema_serialization_defaults_required=True)
 
     step: str
     text: str
-    n: int | None = None
+    n: int | None = Field(None, description="依据的条文编号；知识库未作规定时为 null")
     quote: str = ""
 
 
-@dataclass
-class ToleranceAssessment:
-    """The cited checklist for one situation."""
+class ToleranceAssessment(BaseModel):
+    """The cited checklist for one situation: factors, outlook, the rules, cases and procedure."""
 
-    situation: str
-    factors: list[FactorFinding]
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+    situation: str = Field(..., exclude=True)
     outlook: Outlook
-    reasoning: str  # two or three sentences, each ending with [n]
-    criteria: list[RulePassage]
-    exclusions: list[RulePassage]
+    reasoning: str = Field(..., description="两到三句，每句以 [n] 标注依据")
+    factors: list[FactorFinding]
+    criteria: list[RulePassage] = Field(..., description="容错的条件")
+    exclusions: list[RulePassage] = Field(..., description="不予容错的情形")
     similar_cases: list[SimilarCase]
-    procedure: list[ProcedureStep]
-    questions_to_clarify: list[str]
-    citations: list[Citation]
-    reminder: str = REMINDER
+    procedure: list[ProcedureStep] = Field(..., description="如何申请、由谁决定")
+    questions_to_clarify: list[str] = Field(..., description="描述中未说明、需要补充的情况")
+    reminder: str = Field(REMINDER, description="是否容错由党组织依规决定")
+    citations: list[Passage]
+    key_citations: list[int] = Field(default_factory=list, description="“三个区分开来”所在条文与容错案例的编号")
     mode: Literal["rules", "llm"] = "rules"
     notice: str | None = None
-    key_citations: list[int] = field(default_factory=list)  # the n of the 三个区分开来 passage / 林某 case
 
+    @computed_field
     @property
     def outlook_label(self) -> str:
         return OUTLOOK_LABELS[self.outlook]
-
-    def to_dict(self) -> dict:
-        """The API body of POST /api/tolerance."""
-        data = asdict(self)
-        data.pop("situation")
-        data["factors"] = [{"factor": f.factor, "name": f.name, "verdict": f.verdict, "evidence": f.evidence,
-                            "ground": f.label} for f in self.factors]
-        data["outlook_label"] = self.outlook_label
-        return data

@@ -19,26 +19,12 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from assistant.validation import normalise_origin
 from assistant.widget.ratelimit import RateLimiter
 
 WIDGET_PATHS = frozenset({"/api/chat", "/api/chat/stream", "/api/search"})
 KEY_HEADER = "X-Widget-Key"
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
-DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def normalise_origin(origin: str) -> str | None:
-    """'HTTPS://Portal.Example.cn:443/' → 'https://portal.example.cn'; None when it is not an http(s) origin."""
-    try:
-        parts = urlsplit(origin.strip())
-        port = parts.port
-    except ValueError:
-        return None
-    if parts.scheme not in DEFAULT_PORTS or not parts.hostname or parts.path not in ("", "/") \
-            or parts.query or parts.fragment or parts.username or parts.password:
-        return None
-    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != DEFAULT_PORTS[parts.scheme] else "")
 
 
 class WidgetAccess:

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from assistant.ingest.cleaning import Line
 from assistant.ingest.markers import (
-    BIAN, JIE, L1, L2, L3, TIAO, ZHANG, bracket_label, cn_to_int, is_heading_like, is_structural, squeeze,
+    BIAN,
+    JIE,
+    L1,
+    L2,
+    L3,
+    TIAO,
+    ZHANG,
+    bracket_label,
+    cn_to_int,
+    is_heading_like,
+    is_structural,
+    squeeze,
 )
 from assistant.ingest.structure.base import Unit
 

@@ -1,4 +1,4 @@
-"""Rich tables for the benchmark's result (assistant/evaluation/benchmark.py)."""
+"""Rich tables for the benchmark's result (bench/benchmark.py)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """One benchmark run on this machine: ingest vs the embedder, /api/search and /api/chat latency at 1, 8 and
 32 clients against the embedding floor, server memory and cold start, and the issue's goals.
 
-    python eval/benchmark.py [--index-dir DIR] [--questions FILE] [--corpus PATH] [--quick] [--json FILE]
+    python -m bench benchmark [--index-dir DIR] [--questions FILE] [--corpus PATH] [--quick] [--json FILE]
                              [--threads N]
 """
 
@@ -17,10 +17,10 @@ from pathlib import Path
 from rich.console import Console
 
 from assistant.errors import AssistantError
-from assistant.evaluation.benchmark import run_benchmark
-from assistant.evaluation.benchmark_report import print_benchmark
 from assistant.evaluation.questions import load_questions
 from assistant.settings import load_settings
+from bench.benchmark import run_benchmark
+from bench.report import print_benchmark
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,7 +1,7 @@
 """Soak: `assistant serve` in its own process on loopback, N concurrent clients mixing good questions with bad
 input for a while; exits non-zero on any 5xx, unexpected outcome, or a server that died or stopped being ready.
 
-    python eval/soak.py [--clients 32] [--seconds 300] [--index-dir DIR] [--questions FILE] [--json FILE]
+    python -m bench soak [--clients 32] [--seconds 300] [--index-dir DIR] [--questions FILE] [--json FILE]
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from rich.console import Console
 
 from assistant.errors import AssistantError
 from assistant.evaluation.questions import load_questions
-from assistant.evaluation.server import ServerProcess
-from assistant.evaluation.soak import print_soak, run_soak, verdict
 from assistant.settings import load_settings
+from bench.server import ServerProcess
+from bench.soak import print_soak, run_soak, verdict
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,6 +9,7 @@ from importlib import resources
 import jieba
 
 TOKENIZER_VERSION = "jieba-search-v1"
+EXPANSION_WEIGHT = 0.5  # weight of the official wording added for a question's colloquial words (retrieval, answers)
 _WORD = re.compile(r"[\u4e00-\u9fff\w]")
 STOPWORDS = frozenset(
     "的 了 是 在 有 和 与 或 及 就 都 也 要 会 能 可 可以 还 又 被 给 让 对 把 跟 从 向 于 以 为 而 之 其 这 那 个 "

@@ -21,7 +21,7 @@ def print_assessment(result: ToleranceAssessment, console: Console) -> None:
         colour = _COLOURS[f.verdict]
         words = "\n".join(f"「{e}」" for e in f.evidence) or "—"
         table.add_row(f.name, escape(words), f"[{colour}]{VERDICT_LABELS[f.verdict]}[/{colour}]"
-                      + (f"\n[dim]{escape(f.label)}[/dim]" if f.label else ""))
+                      + (f"\n[dim]{escape(f.ground)}[/dim]" if f.ground else ""))
     console.print(table)
     colour = _OUTLOOK_COLOURS[result.outlook]
     console.print(f"[bold {colour}]初步对照：{result.outlook_label}[/bold {colour}]")

@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from assistant.evaluation.load import percentile
-from assistant.evaluation.server import proc_memory_mb
-from assistant.evaluation.soak_probes import Context, Probe, probes
+from bench.load import percentile
+from bench.server import proc_memory_mb
+from bench.soak_probes import Context, Probe, probes
 
 
 def status_class(outcome: str) -> str:

@@ -15,13 +15,13 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, is_dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 
+from assistant.grounding.passage import Passage
 from assistant.settings import Settings
 
 log = logging.getLogger("assistant.questions")
@@ -29,14 +29,13 @@ FILE_NAME = re.compile(r"^questions-(\d{4}-\d{2}-\d{2})\.jsonl$")
 
 
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
-def _cited(citation: Any) -> dict:
+def _cited(c: Passage) -> dict:
     """Enough to find the passage again (document, title, article or innermost heading), not its text."""
-    c = asdict(citation) if is_dataclass(citation) else dict(citation)
-    where = c.get("article") or (c.get("section") or "").split(" > ")[-1]
-    return {"n": c.get("n"), "doc_id": c.get("doc_id", ""), "title": c.get("title", ""), "article": where}
+    where = c.article or c.section.split(" > ")[-1]
+    return {"n": c.n, "doc_id": c.doc_id, "title": c.title, "article": where}
 
 
 class NoQuestionLog:
@@ -47,7 +46,7 @@ class NoQuestionLog:
     def answer(self, request: Request, question: str, answer: Any) -> None:
         """Record an /api/chat or /v1/chat/completions answer (an `Answer`)."""
 
-    def stream_done(self, request: Request, question: str, citations: Iterable, done: dict) -> None:
+    def stream_done(self, request: Request, question: str, citations: Iterable[Passage], done: Any) -> None:
         """Record a streamed answer at its `done` event (`citations` from the first event)."""
 
     def tolerance(self, request: Request, situation: str, result: Any) -> None:
@@ -75,14 +74,16 @@ class QuestionLog(NoQuestionLog):
             self._prune(self._clock().date())
 
     def answer(self, request: Request, question: str, answer: Any) -> None:
-        outlook = (getattr(answer, "tolerance", None) or {}).get("outlook")
+        screening = getattr(answer, "tolerance", None)
+        outlook = screening.outlook if screening is not None else None
         # a screening answered in chat carries a fixed confidence of 1.0: not a retrieval signal
         self.record(request, question, refused=answer.refused, mode=answer.mode, citations=answer.citations,
                     confidence=None if outlook else answer.confidence, outlook=outlook)
 
-    def stream_done(self, request: Request, question: str, citations: Iterable, done: dict) -> None:
-        self.record(request, question, refused=bool(done.get("refused")), mode=done.get("mode", ""),
-                    citations=citations, outlook=(done.get("tolerance") or {}).get("outlook"))
+    def stream_done(self, request: Request, question: str, citations: Iterable[Passage], done: Any) -> None:
+        screening = getattr(done, "tolerance", None)
+        self.record(request, question, refused=done.refused, mode=done.mode, citations=citations,
+                    outlook=screening.outlook if screening is not None else None)
 
     def tolerance(self, request: Request, situation: str, result: Any) -> None:
         self.record(request, situation, refused=False, mode=result.mode, citations=result.citations,

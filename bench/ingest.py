@@ -1,20 +1,16 @@
-"""Benchmarks: ingest rate against the embedder's own rate, search latency against the query embedding."""
+"""The ingest benchmark: ingest rate against the embedder's own rate on the very same texts."""
 
 from __future__ import annotations
 
 import resource
-import statistics
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
 from assistant.components import Components, open_store
 from assistant.embeddings import CachedEmbeddings, build_embeddings, model_id
-from assistant.evaluation.load import percentile as _percentile
-from assistant.retrieval.tokenizer import Tokenizer
 from assistant.settings import Settings
 
 
@@ -53,7 +49,7 @@ def bench_ingest(settings: Settings, paths: list[Path], model: Embeddings | None
     with tempfile.TemporaryDirectory() as tmp:
         fresh = settings.model_copy(update={"index_dir": Path(tmp) / "index", "chroma_url": ""})
         embeddings = CachedEmbeddings(timed, Path(tmp) / "cache.sqlite", model_id(settings))
-        ingestor = Components(fresh, open_store(fresh, create=True), embeddings, Tokenizer()).ingestor()
+        ingestor = Components(fresh, open_store(fresh, create=True), embeddings).ingestor()
         started = time.perf_counter()
         report = ingestor.run(paths)
         ingest_s = time.perf_counter() - started
@@ -67,41 +63,3 @@ def bench_ingest(settings: Settings, paths: list[Path], model: Embeddings | None
             "ratio": (ingest_s / max(report.embedded, 1)) / (embed_s / max(texts, 1)),
             # the same question inside the one run, immune to the machine getting slower or faster in between
             "ratio_within_ingest": ingest_s / timed.seconds if timed.seconds else None, "peak_rss_mb": peak_rss_mb()}
-
-
-def bench_search(settings: Settings, questions: list[str], rounds: int = 3, clients: int = 8) -> dict:
-    """In-process search latency (single and concurrent) next to the query embedding alone."""
-    parts = Components.load(settings)
-    retriever = parts.retriever()
-    bare = getattr(parts.embeddings, "inner", parts.embeddings)  # the retriever's own model, past the caches
-    for q in questions[:3]:  # warm up with texts the measured runs never send
-        retriever.search(f"预热：{q}", k=5)
-    # every measured text is new to the query-vector LRU (trailing spaces change the text, not the
-    # meaning), so each search pays for its embedding as an unseen question does
-    embed_ms, single_ms = [], []
-    for r in range(rounds):
-        for q in questions:
-            t = time.perf_counter()
-            bare.embed_query(q + " " * r)
-            embed_ms.append((time.perf_counter() - t) * 1000)
-        for q in questions:
-            t = time.perf_counter()
-            retriever.search(q + " " * r, k=5)
-            single_ms.append((time.perf_counter() - t) * 1000)
-
-    def timed(q: str) -> float:
-        t = time.perf_counter()
-        retriever.search(q, k=5)
-        return (time.perf_counter() - t) * 1000
-
-    with ThreadPoolExecutor(clients) as pool:
-        started = time.perf_counter()
-        concurrent_ms = list(pool.map(timed, [q + " " * (rounds + r) for r in range(rounds) for q in questions]))
-        wall = time.perf_counter() - started
-    return {
-        "queries": len(single_ms), "embed_p50_ms": statistics.median(embed_ms),
-        "single_p50_ms": statistics.median(single_ms), "single_p95_ms": _percentile(single_ms, 0.95),
-        "concurrent_clients": clients, "concurrent_p50_ms": statistics.median(concurrent_ms),
-        "concurrent_p95_ms": _percentile(concurrent_ms, 0.95), "throughput_qps": len(concurrent_ms) / wall,
-        "p50_over_embed": statistics.median(single_ms) / statistics.median(embed_ms), "peak_rss_mb": peak_rss_mb(),
-    }

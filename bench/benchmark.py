@@ -1,4 +1,4 @@
-"""The one benchmark (`python eval/benchmark.py`): ingest against the embedder's own rate; /api/search and
+"""The one benchmark (`python -m bench benchmark`): ingest against the embedder's own rate; /api/search and
 /api/chat latency at 1, 8 and 32 clients against the embedding floor; server memory and cold start; the
 issue's goals, met or not."""
 
@@ -15,11 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.embeddings import build_embeddings
-from assistant.evaluation.bench import bench_ingest
-from assistant.evaluation.chat_bench import refused
-from assistant.evaluation.load import percentile, run_clients, sequential
-from assistant.evaluation.server import ServerProcess, cold_starts
 from assistant.settings import Settings
+from bench.ingest import bench_ingest
+from bench.load import percentile, run_clients, sequential
+from bench.server import ServerProcess, cold_starts
+
+
+def refused(response) -> str | None:
+    """Label a chat response that refused (counted apart in the latency table)."""
+    return "refused" if response.json().get("refused") else None
 
 LEVELS = (1, 8, 32)
 ENDPOINTS = {"search": "/api/search", "chat": "/api/chat"}

@@ -4,37 +4,25 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from assistant.cli.common import IndexDir, console, run, settings
 from assistant.errors import AssistantError
 
-app = typer.Typer(help="知识库文档管理：列出、上传、标注替代关系、撤下", no_args_is_help=True)
-console = Console()
-err_console = Console(stderr=True)
-IndexDir = Annotated[Path | None, typer.Option("--index-dir", help="索引目录（默认 ASSISTANT_INDEX_DIR 或 index/）")]
-
-
-def _service(index_dir: Path | None):
-    from assistant.components import Components
+if TYPE_CHECKING:
     from assistant.documents.service import DocumentService
-    from assistant.settings import load_settings
 
-    settings = load_settings(index_dir=index_dir)
-    parts = Components.load(settings)
-    return DocumentService(parts.ingestor(), settings.corpus_dir, settings.upload_max_mb * 1024 * 1024)
+app = typer.Typer(help="知识库文档管理：列出、上传、标注替代关系、撤下", no_args_is_help=True)
 
 
-def _run(action):
-    try:
-        return action()
-    except AssistantError as err:
-        err_console.print(f"[red]错误：[/red]{escape(str(err))}")
-        raise typer.Exit(code=1) from None
+def _service(index_dir: Path | None) -> DocumentService:
+    from assistant.components import Components
+
+    return Components.load(settings(index_dir)).documents()
 
 
 def _show(record, label: str = "") -> None:
@@ -46,7 +34,7 @@ def _show(record, label: str = "") -> None:
 @app.command("list")
 def list_(as_json: Annotated[bool, typer.Option("--json")] = False, index_dir: IndexDir = None) -> None:
     """列出索引中的全部文档。"""
-    records = _run(lambda: _service(index_dir).list())
+    records = run(lambda: _service(index_dir).list())
     if as_json:
         rows = [{"doc_id": r.doc_id, "title": r.title, "doc_number": r.doc_number, "kind": r.kind,
                  "status": r.status, "superseded_by": r.superseded_by, "chunks": len(r.chunk_ids),
@@ -81,7 +69,7 @@ def add(file: Annotated[Path, typer.Argument(help="要上传的文件（.txt .md
         return _service(index_dir).add(file.name, data, kind=kind, title=title, status=status,
                                        supersedes=supersedes, replace=replace)
 
-    added = _run(action)
+    added = run(action)
     _show(added.document, "已入库 ")
     if added.superseded:
         _show(added.superseded, "已标为被替代 ")
@@ -93,11 +81,11 @@ def set_(doc_id: Annotated[str, typer.Argument(help="文档 id（见 assistant d
          superseded_by: Annotated[str | None, typer.Option("--superseded-by", help="替代它的文档 id")] = None,
          index_dir: IndexDir = None) -> None:
     """标注文档现行或被替代（管理员的标注在重新入库后保留）。"""
-    _show(_run(lambda: _service(index_dir).set_status(doc_id, status, superseded_by)), "已更新 ")
+    _show(run(lambda: _service(index_dir).set_status(doc_id, status, superseded_by)), "已更新 ")
 
 
 @app.command()
 def remove(doc_id: Annotated[str, typer.Argument(help="文档 id")], index_dir: IndexDir = None) -> None:
     """撤下文档：立即移出索引；语料目录中的源文件移至 .withdrawn/。"""
-    removed = _run(lambda: _service(index_dir).remove(doc_id))
+    removed = run(lambda: _service(index_dir).remove(doc_id))
     console.print(escape(removed.note))

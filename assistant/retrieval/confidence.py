@@ -24,8 +24,8 @@ import re
 from collections.abc import Collection
 
 from assistant.retrieval.doc_names import title_aliases
-from assistant.retrieval.hybrid import Hit
-from assistant.retrieval.tokenizer import Tokenizer
+from assistant.tokenizer import Tokenizer
+from assistant.types import Hit
 
 DENSE_FLOOR, DENSE_CEIL = 0.85, 0.93
 WEIGHTS = (0.5, 0.2, 0.3)  # dense, agreement, coverage

@@ -81,7 +81,7 @@ class ServerProcess:
         assert self.proc is not None, "server not started"
         return self.proc.pid
 
-    def start(self) -> "ServerProcess":
+    def start(self) -> ServerProcess:
         self.started_at = time.perf_counter()
         self.proc = subprocess.Popen(
             [sys.executable, "-c", SERVE, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
@@ -127,7 +127,7 @@ class ServerProcess:
         self._log.close()
         Path(self._log.name).unlink(missing_ok=True)
 
-    def __enter__(self) -> "ServerProcess":
+    def __enter__(self) -> ServerProcess:
         self.start()
         try:
             self.wait_ready()

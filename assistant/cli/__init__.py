@@ -1,0 +1,18 @@
+"""Command line: `assistant ingest | stats | search | ask | tolerance | course-pack | serve | eval |
+eval-tolerance | questions | documents …`, one module per command group."""
+
+from __future__ import annotations
+
+import typer
+
+from assistant.cli import answers, documents, evaluate, index, operations
+
+app = typer.Typer(help="政策知识助手：检索中文政策文本并给出带出处的回答", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+for group in (index, answers, operations, evaluate):
+    group.register(app)
+app.add_typer(documents.app, name="documents")
+
+
+def main() -> None:  # pragma: no cover
+    app()

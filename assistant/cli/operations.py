@@ -1,0 +1,66 @@
+"""`assistant serve` and `questions`: running the service, and reading its question log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from assistant.cli.common import IndexDir, console, run, settings
+from assistant.errors import AssistantError
+
+
+def serve(host: Annotated[str | None, typer.Option(help="监听地址")] = None,
+          port: Annotated[int | None, typer.Option(help="端口")] = None, index_dir: IndexDir = None) -> None:
+    """启动 HTTP 服务（FastAPI + uvicorn）。"""
+    import uvicorn
+
+    from assistant.api import create_app
+    from assistant.store.connection import check_writable
+
+    def action():
+        config = settings(index_dir, host=host, port=port)
+        if not config.chroma_url:  # a read-only index never fixes itself: say so now, not as a 503 later
+            check_writable(config.index_dir)
+        return config
+
+    config = run(action)
+    # h11, not httptools: httptools buffers request headers of any size (50 MB headers took RSS to 800 MB);
+    # h11 refuses a request whose headers exceed 64 KB
+    uvicorn.run(create_app(config), host=config.host, port=config.port, http="h11",
+                h11_max_incomplete_event_size=65536)
+
+
+def questions(days: Annotated[int, typer.Option("--days", min=1, max=3650, help="统计最近几天（含今天）")] = 7,
+              top: Annotated[int, typer.Option("--top", min=1, max=500, help="列出最常见的拒答问题条数")] = 20,
+              log_dir: Annotated[Path | None, typer.Option("--dir", help="问题日志目录（默认 ASSISTANT_QUESTION_LOG_DIR）")]
+              = None) -> None:
+    """问题日志复盘：最近几天的提问数、拒答数和最常见的拒答问题（知识库的缺口）。"""
+    from assistant.question_log import summarise
+
+    def folder() -> Path:
+        where = log_dir or settings().question_log_dir
+        if where is None:
+            raise AssistantError("未启用问题日志：请设置 ASSISTANT_QUESTION_LOG_DIR，或用 --dir 指定日志目录")
+        if not where.is_dir():
+            raise AssistantError(f"问题日志目录不存在：{where}")
+        return where
+
+    s = summarise(run(folder), days, top)
+    share = f"（{s['refused'] / s['total']:.0%}）" if s["total"] else ""
+    console.print(f"最近 {days} 天：提问 {s['total']} 次，拒答 {s['refused']} 次{share}")
+    if s["top_refused"]:
+        table = Table(title="最常见的拒答问题")
+        table.add_column("次数", justify="right")
+        table.add_column("问题")
+        for question, count in s["top_refused"]:
+            table.add_row(str(count), escape(question))
+        console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)
+    app.command()(questions)
