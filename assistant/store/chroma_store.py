@@ -6,11 +6,14 @@ the commit point: chunks (and sentences) that no record lists are invisible and 
 
 Every read, update and delete goes in pages (`_read`, `batches`). Chroma keeps its metadata in SQLite,
 which refuses a statement with more than 32,766 variables, and Chroma spends one per id asked for, per
-value of a `$in`, and per record whose metadata or text it returns. Measured with chromadb 1.5.9 (embedded):
-`get(ids=…)` fails above 32,763 ids, `get(where={"k": {"$in": …}})` above 32,762 values,
-`get(include=["metadatas"])` of a whole collection above 32,766 records, `delete(where=$in)` likewise,
-all with "too many SQL variables"; `update` refuses more than `get_max_batch_size()` (5,461) records.
-`get(include=["embeddings"])` and `get(include=[])` of 40,000 records and `delete(ids=…)` of 33,000 pass.
+value of a `$in`, and per record whose metadata it returns. Measured with chromadb 1.5.9, embedded and
+`chroma run` alike: `get(ids=…)` fails above 32,763 ids, `get(where={"k": {"$in": …}})` and
+`delete(where=…)` above 32,762 values, `get(include=["metadatas"])` of a whole collection above 32,766
+records, all with "too many SQL variables"; `update` refuses more than `get_max_batch_size()` (5,461)
+records. `get` of 40,000 records' ids, embeddings or documents alone, and `delete(ids=…)` of 33,000, pass.
+A whole collection is read by limit and offset; while another process writes, such a read may miss or
+repeat a record — only the sweep (which finds it next time) and the sentence vectors (whose snapshot the
+writer's commit makes stale) read that way.
 """
 
 from __future__ import annotations
