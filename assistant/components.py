@@ -23,6 +23,7 @@ from assistant.embeddings import build_embeddings, model_id
 from assistant.grounding.llm import build_chat_model
 from assistant.ingest.pipeline import Ingestor
 from assistant.retrieval.hybrid import HybridRetriever
+from assistant.retrieval.refusal import RULE_THRESHOLD, RefusalJudge
 from assistant.retrieval.snapshot_cache import SnapshotCache
 from assistant.settings import Settings
 from assistant.store import ChromaStore
@@ -102,7 +103,8 @@ class Components:
     def answerer(self) -> Answerer:
         def build() -> Answerer:
             llm = LLMAnswerer(self.chat_model) if self.chat_model is not None else None
-            return Answerer(self.retriever(), self.settings.answer_top_k, self.settings.refuse_threshold, llm)
+            judge = RefusalJudge(self.store.model, self.tokenizer, self.settings.refuse_threshold)
+            return Answerer(self.retriever(), self.settings.answer_top_k, judge, llm)
 
         return self._once("answerer", build)
 
@@ -114,8 +116,9 @@ class Components:
 
     def course(self) -> CoursePackBuilder:
         s = self.settings
+        threshold = RULE_THRESHOLD if s.refuse_threshold is None else s.refuse_threshold
         return self._once("course", lambda: CoursePackBuilder(self.retriever(), self.tokenizer, s.answer_top_k,
-                                                               s.refuse_threshold, self.chat_model))
+                                                               threshold, self.chat_model))
 
     def documents(self) -> DocumentService:
         """Document management; each change makes this process's retriever (if it built one) pick it up."""

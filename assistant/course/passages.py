@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from assistant.grounding.text import FULL_STOPS
 from assistant.grounding.text import sentence_spans as text_spans
-from assistant.retrieval.confidence import content_words
+from assistant.retrieval.query import content_words
 from assistant.tokenizer import Tokenizer
 from assistant.types import Chunk
 

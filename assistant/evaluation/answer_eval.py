@@ -21,51 +21,87 @@ from assistant.grounding.text import marker_numbers
 class AnswerScores:
     answerable: int = 0
     unanswerable: int = 0
-    cited: float = 0.0
+    cited: float = 0.0  # answer-cited recall: a quoted passage holds the gold (a refusal quotes none)
+    precision: float = 0.0  # of the passages the answers quote, the share that hold the gold
+    first_quoted: float = 0.0  # the first passage the answer quotes holds the gold
+    quoted_per_answer: float = 0.0
     listed: float = 0.0
     refused_unanswerable: float = 0.0
     wrongly_refused: float = 0.0
+    by_kind: dict[str, dict[str, float]] = field(default_factory=dict)
     superseded_cited: list[str] = field(default_factory=list)
     misses: list[dict] = field(default_factory=list)
     confidences: dict[str, float] = field(default_factory=dict)
 
 
+@dataclass
+class _Outcome:
+    kind: str
+    answerable: bool
+    refused: bool
+    quoted: int = 0
+    holding: int = 0  # quoted passages that hold the gold
+    first: bool = False
+    listed: bool = False
+
+
 def marked(answer) -> list:
-    """The citations the answer text points at."""
-    numbers = set(marker_numbers(answer.answer))
-    return [c for c in answer.citations if c.n in numbers]
+    """The citations the answer text points at, in the order it first points at them."""
+    by_n = {c.n: c for c in answer.citations}
+    return [by_n[n] for n in dict.fromkeys(marker_numbers(answer.answer)) if n in by_n]
 
 
 def score_answers(questions: list[Question], ask) -> AnswerScores:
     """`ask(question) -> Answer` over the questions."""
     s = AnswerScores()
-    cited = listed = refused_ok = refused_bad = 0
+    outcomes = []
     for q in questions:
         answer = ask(q.question)
         s.confidences[q.id] = answer.confidence
-        if not q.answerable:
-            s.unanswerable += 1
-            refused_ok += answer.refused
-            if not answer.refused:
-                s.misses.append({"id": q.id, "question": q.question, "why": "应拒答却作答"})
-            continue
-        s.answerable += 1
-        refused_bad += answer.refused
-        in_marked = any(q.hit(c.text) for c in marked(answer))
-        cited += in_marked
-        listed += any(q.hit(c.text) for c in answer.citations)
-        if answer.refused or not in_marked:
-            s.misses.append({"id": q.id, "question": q.question,
-                             "why": "误拒答" if answer.refused else "引用的条文不含标准答案",
-                             "cited": [f"{c.title} {c.article or c.section}" for c in marked(answer)]})
-        in_force = [c for c in marked(answer) if c.status == "in_force"]
-        if any(c.status == "superseded" and c.superseded_by in {i.doc_id for i in in_force} for c in marked(answer)):
-            s.superseded_cited.append(q.id)
-    s.cited = cited / s.answerable if s.answerable else 0.0
-    s.listed = listed / s.answerable if s.answerable else 0.0
-    s.refused_unanswerable = refused_ok / s.unanswerable if s.unanswerable else 0.0
-    s.wrongly_refused = refused_bad / s.answerable if s.answerable else 0.0
+        quoted = marked(answer)
+        o = _Outcome(q.kind or "-", q.answerable, answer.refused)
+        if q.answerable:
+            hits = [q.hit(c.text) for c in quoted]
+            o.quoted, o.holding, o.first = len(quoted), sum(hits), bool(hits and hits[0])
+            o.listed = any(q.hit(c.text) for c in answer.citations)
+            if answer.refused or not any(hits):
+                s.misses.append({"id": q.id, "question": q.question,
+                                 "why": "误拒答" if answer.refused else "引用的条文不含标准答案",
+                                 "cited": [f"{c.title} {c.article or c.section}" for c in quoted]})
+            in_force = {c.doc_id for c in quoted if c.status == "in_force"}
+            if any(c.status == "superseded" and c.superseded_by in in_force for c in quoted):
+                s.superseded_cited.append(q.id)
+        elif not answer.refused:
+            s.misses.append({"id": q.id, "question": q.question, "why": "应拒答却作答"})
+        outcomes.append(o)
+    figures = _figures(outcomes)
+    for name in ("answerable", "unanswerable"):
+        setattr(s, name, int(figures[name]))
+    for name in ("cited", "precision", "first_quoted", "quoted_per_answer", "listed", "refused_unanswerable",
+                 "wrongly_refused"):
+        setattr(s, name, figures[name])
+    s.by_kind = {kind: _figures([o for o in outcomes if o.kind == kind])
+                 for kind in sorted({o.kind for o in outcomes})}
     return s
+
+
+def _figures(outcomes: list[_Outcome]) -> dict[str, float]:
+    answerable = [o for o in outcomes if o.answerable]
+    unanswerable = [o for o in outcomes if not o.answerable]
+    answered = [o for o in answerable if not o.refused]
+    quoted = sum(o.quoted for o in answered)
+
+    def share(items, test) -> float:
+        return sum(1 for o in items if test(o)) / len(items) if items else 0.0
+
+    return {"answerable": len(answerable), "unanswerable": len(unanswerable),
+            "cited": share(answerable, lambda o: not o.refused and o.holding > 0),
+            "precision": sum(o.holding for o in answered) / quoted if quoted else 0.0,
+            "first_quoted": share(answerable, lambda o: not o.refused and o.first),
+            "quoted_per_answer": quoted / len(answered) if answered else 0.0,
+            "listed": share(answerable, lambda o: o.listed),
+            "refused_unanswerable": share(unanswerable, lambda o: o.refused),
+            "wrongly_refused": share(answerable, lambda o: o.refused)}
 
 
 def run_answer_eval(parts: Components, question_files: list[Path]) -> AnswerScores:

@@ -24,6 +24,7 @@ import re
 from collections.abc import Collection
 
 from assistant.retrieval.doc_names import title_aliases
+from assistant.retrieval.query import content_words
 from assistant.tokenizer import Tokenizer
 from assistant.types import Hit
 
@@ -47,16 +48,6 @@ def agreement_signal(hits: list[Hit]) -> float:
         if hit.dense_rank and hit.bm25_rank:
             best = max(best, min(1.0, 3 / max(hit.dense_rank, hit.bm25_rank)))
     return best
-
-
-def content_words(question: str, tokenizer: Tokenizer) -> list[str]:
-    """The question's content words, longest first, without sub-words of a longer one."""
-    words = sorted({t for t in tokenizer.query_tokens(question) if len(t) >= 2}, key=len, reverse=True)
-    kept: list[str] = []
-    for word in words:
-        if not any(word in longer for longer in kept):
-            kept.append(word)
-    return kept or [t for t in tokenizer.query_tokens(question)]
 
 
 def coverage_signal(question: str, hits: list[Hit], tokenizer: Tokenizer) -> float:

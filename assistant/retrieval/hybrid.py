@@ -1,4 +1,16 @@
-"""Dense (Chroma) and BM25 (jieba) results fused by reciprocal rank, with document preferences."""
+"""Hybrid search over the in-memory snapshot: jieba BM25 (with the official wording of colloquial words) and
+dense scores (each chunk's own vector mixed with its best sentence's) fused by reciprocal rank; then the
+document the question names first, who the question is about (a document that never mentions the question's
+subject ranks lower: 党员 is not answered from the civil-service rules), and the in-force policy.
+
+Dense scores are exact dot products over every vector in memory (< 1 ms for the shared corpus): no Chroma
+query on the search path. Chroma stays the store of record; with a Chroma server, a search first checks it
+answers, so a worker whose store is gone answers 503 like every other call.
+
+Measured and left out (see the issue-15 note): a fitted linear re-ranker over these and more signals
+(character-bigram BM25, coverage, quoted and domain terms, kinds), a bigram BM25 in the fusion, a bonus for
+quoted terms — none moved held-out recall beyond noise, and some lowered it.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +21,8 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 from threadpoolctl import threadpool_limits
 
-from assistant.grounding.in_force import SUPERSEDED_FACTOR, asks_for_old_version, in_force_first
+from assistant.grounding.in_force import SUPERSEDED_FACTOR, in_force_first
+from assistant.retrieval.query import Query
 from assistant.retrieval.snapshot import Snapshot
 from assistant.retrieval.snapshot_cache import SnapshotCache
 from assistant.store import ChromaStore
@@ -36,26 +49,62 @@ class Filters:
 
     def allows(self, chunk: Chunk) -> bool:
         return ((not self.doc_ids or chunk.doc_id in self.doc_ids)
-                and (not self.kinds or chunk.kind in self.kinds or _collection_kind(chunk) in self.kinds)
+                and (not self.kinds or chunk.kind in self.kinds or _collection_kind(chunk.kind) in self.kinds)
                 and (not self.statuses or chunk.status in self.statuses))
 
+    def mask(self, snap: Snapshot) -> np.ndarray:
+        """`allows` for every chunk of the snapshot at once."""
+        allowed = np.ones(len(snap.chunks), dtype=bool)
+        kinds = set(self.kinds) | {"case" for k in self.kinds if k == "case_collection"}
+        for column, values in (("doc_id", self.doc_ids), ("kind", kinds), ("status", self.statuses)):
+            if values:
+                allowed &= np.isin(snap.columns[column], list(values))
+        return allowed
 
-def _collection_kind(chunk: Chunk) -> str:
-    return "case_collection" if chunk.kind == "case" else chunk.kind
+
+def _collection_kind(kind: str) -> str:
+    return "case_collection" if kind == "case" else kind
 
 
 @dataclass(frozen=True)
 class RetrievalParams:
-    """Knobs measured with the eval harness (see README)."""
+    """Knobs of the fusion, measured with the eval harness (subject_factor chosen by held-out recall)."""
 
-    candidates: int = 50
+    candidates: int = 50  # per retriever
     rrf_k: float = 10.0
     dense_weight: float = 1.0
     bm25_weight: float = 1.5
     named_doc_bonus: float = 0.5  # × the top fused score, for chunks of a document the question names
-    superseded_factor: float = SUPERSEDED_FACTOR
+    superseded_factor: float = SUPERSEDED_FACTOR  # unless the question asks about the old version
+    subject_factor: float = 0.5  # a document that never mentions who the question is about (lexicon.py)
     expansion_weight: float = EXPANSION_WEIGHT  # BM25 weight of official terms added for colloquial words
     chunk_vector_share: float = 0.5  # dense score = share × chunk cosine + rest × its best sentence's cosine
+
+
+@dataclass
+class Retrieval:
+    """A search's passages and what the whole index said about the question (for the refusal decision)."""
+
+    hits: list[Hit]
+    query: Query
+    top_chunk: float = 0.0  # the best chunk cosine over the index
+    top_sentence: float = 0.0  # the best sentence cosine over the index
+    chunk_spread: float = 0.0  # the best chunk cosine minus the tenth best: a question nothing answers is flat
+
+
+@dataclass
+class Candidates:
+    """One question's candidates: snapshot rows in fused order, their ranks per retriever, their scores."""
+
+    query: Query
+    rows: list[int]
+    fused: dict[int, float]
+    ranks: dict[str, dict[int, int]]  # retriever → row → 1-based rank
+    dense: np.ndarray  # the dense score (chunk and best sentence mixed) of every row
+    bm25: np.ndarray
+    chunk_cos: np.ndarray  # chunk cosines
+    sentence_cos: np.ndarray  # best-sentence cosines
+    allowed: np.ndarray  # the rows the filters let through
 
 
 class HybridRetriever:
@@ -99,7 +148,8 @@ class HybridRetriever:
                 owners.append(position[owner])
                 sentence_rows.append(vector)
         sentences = np.array(sentence_rows, dtype=np.float32).reshape(len(owners), vectors.shape[1] or 1)
-        return Snapshot.build(chunks, tokens, vectors, sentences, np.array(owners, dtype=np.int64), stamp)
+        return Snapshot.build(chunks, tokens, vectors, sentences, np.array(owners, dtype=np.int64), stamp,
+                              self.tokenizer)
 
     def refresh(self) -> bool:
         """Reload if the documents changed since the last load; True when it did."""
@@ -116,81 +166,84 @@ class HybridRetriever:
     def chunks(self) -> list[Chunk]:
         return self._snap.chunks
 
+    @property
+    def snapshot(self) -> Snapshot:
+        return self._snap
+
+    def candidates(self, query: str, filters: Filters | None = None, snap: Snapshot | None = None) -> Candidates:
+        """Both retrievers' best rows for the question, fused by reciprocal rank, with the document preferences."""
+        snap, p = snap or self._snap, self.params
+        q = Query.read(query, self.tokenizer, snap.lexicon)
+        q.named = snap.names.named_titles(query)
+        allowed = (filters or Filters()).mask(snap)
+        bm25 = self._bm25(snap, q) * allowed
+        vector = np.asarray(self.embeddings.embed_query(query), dtype=np.float32)
+        chunk_cos = snap.vectors @ vector
+        sentence_cos = snap.best_sentence(vector, chunk_cos)
+        dense = p.chunk_vector_share * chunk_cos + (1 - p.chunk_vector_share) * sentence_cos
+        ranks = {"bm25": _top(bm25, allowed, p.candidates, positive=True), "dense": _top(dense, allowed, p.candidates)}
+        fused: dict[int, float] = {}
+        for name, weight in (("bm25", p.bm25_weight), ("dense", p.dense_weight)):
+            for i, rank in ranks[name].items():
+                fused[i] = fused.get(i, 0.0) + weight / (p.rrf_k + rank)
+        top = max(fused.values(), default=0.0)
+        subjects = snap.lexicon.doc_subjects
+        for i in fused:  # the document the question names, and the in-force text, come first
+            chunk = snap.chunks[i]
+            if chunk.title in q.named:
+                fused[i] += p.named_doc_bonus * top
+            if chunk.status == "superseded" and not q.old_version:
+                fused[i] *= p.superseded_factor
+            if q.subjects and not any(subjects.get(chunk.doc_id, {}).get(s) for s in q.subjects):
+                fused[i] *= p.subject_factor
+        return Candidates(q, sorted(fused, key=lambda i: -fused[i]), fused, ranks, dense, bm25, chunk_cos,
+                          sentence_cos, allowed)
+
     def search(self, query: str, k: int = 5, filters: Filters | None = None) -> list[Hit]:
         """The k best passages for a question."""
-        snap, p = self._snap, self.params
+        return self.retrieve(query, k, filters).hits
+
+    def retrieve(self, query: str, k: int = 5, filters: Filters | None = None) -> Retrieval:
+        """The k best passages, with the index-wide signals a refusal decision reads."""
+        snap = self._snap
         if not snap.chunks:
-            return []
-        filters = filters or Filters()
-        allowed = np.array([filters.allows(c) for c in snap.chunks], dtype=bool)
-        bm25_scores = self._bm25(snap, query, allowed)
-        bm25_order = [int(i) for i in np.argsort(-bm25_scores)[: p.candidates] if bm25_scores[i] > 0]
-        dense = self._dense(snap, query, allowed, filters)
+            return Retrieval([], Query.read(query, self.tokenizer, snap.lexicon))
+        self.store.ping()
+        found = self.candidates(query, filters, snap)
+        hits = [Hit(snap.chunks[i], found.fused[i], float(found.dense[i]), float(found.bm25[i]),
+                    found.ranks["dense"].get(i, 0), found.ranks["bm25"].get(i, 0),
+                    snap.chunks[i].title in found.query.named) for i in found.rows]
+        if not found.allowed.any():
+            return Retrieval([], found.query)
+        best = np.sort(found.chunk_cos[found.allowed])[::-1][:10]
+        return Retrieval(in_force_first(hits)[:k], found.query, float(best[0]),
+                         float(found.sentence_cos[found.allowed].max()), float(best[0] - best[-1]))
 
-        fused: dict[int, float] = {}
-        for rank, i in enumerate(bm25_order, 1):
-            fused[i] = fused.get(i, 0.0) + p.bm25_weight / (p.rrf_k + rank)
-        for rank, (i, _) in enumerate(dense, 1):
-            fused[i] = fused.get(i, 0.0) + p.dense_weight / (p.rrf_k + rank)
-        if not fused:
-            return []
-        dense_score = dict(dense)
-        dense_rank = {i: r for r, (i, _) in enumerate(dense, 1)}
-        bm25_rank = {i: r for r, i in enumerate(bm25_order, 1)}
-        named = snap.names.named_titles(query)
-        top = max(fused.values())
-        old_ok = asks_for_old_version(query)
-        hits = []
-        for i, score in fused.items():
-            chunk = snap.chunks[i]
-            is_named = chunk.title in named
-            if is_named:
-                score += p.named_doc_bonus * top
-            if chunk.status == "superseded" and not old_ok:
-                score *= p.superseded_factor
-            hits.append(Hit(chunk, score, dense_score.get(i, 0.0), float(bm25_scores[i]),
-                            dense_rank.get(i, 0), bm25_rank.get(i, 0), is_named))
-        hits.sort(key=lambda h: -h.score)
-        return in_force_first(hits)[:k]
-
-    def _bm25(self, snap: Snapshot, query: str, allowed: np.ndarray) -> np.ndarray:
+    def _bm25(self, snap: Snapshot, q: Query) -> np.ndarray:
         vocab = snap.bm25.vocab_dict
         scores = np.zeros(len(snap.chunks), dtype=np.float32)
-        tokens = [t for t in self.tokenizer.query_tokens(query) if t in vocab]
+        tokens = [t for t in q.tokens if t in vocab]
         if tokens:
             scores += snap.bm25.get_scores(tokens)
-        extra = [t for t in self.tokenizer.expansion_tokens(query) if t in vocab]
+        extra = [t for t in q.expansion if t in vocab]
         if extra and self.params.expansion_weight:
             scores += self.params.expansion_weight * snap.bm25.get_scores(extra)
-        return scores * allowed
-
-    def _dense(self, snap: Snapshot, query: str, allowed: np.ndarray, filters: Filters) -> list[tuple[int, float]]:
-        """Candidates from Chroma (nearest chunks and nearest sentences), rescored exactly: a chunk's
-        score mixes its own cosine with its best sentence's, so one item of a long article can match."""
-        p = self.params
-        vector = self.embeddings.embed_query(query)
-        where = filters.where()
-        found = self.store.query(vector, p.candidates * 2, where) + \
-            self.store.query_sentences(vector, p.candidates * 4, where)
-        candidates = list(dict.fromkeys(i for cid, _ in found
-                                        if (i := snap.position.get(cid)) is not None and allowed[i]))
-        if not candidates:
-            return []
-        q = np.asarray(vector, dtype=np.float32)
-        own = snap.vectors[candidates] @ q
-        best = np.full(len(snap.chunks), -np.inf, dtype=np.float32)
-        if len(snap.sentence_owner):
-            np.maximum.at(best, snap.sentence_owner, snap.sentence_vectors @ q)
-        best = best[candidates]
-        best = np.where(np.isfinite(best), best, own)  # a one-sentence chunk: its own vector is its sentence
-        score = p.chunk_vector_share * own + (1 - p.chunk_vector_share) * best
-        order = np.argsort(-score)[: p.candidates]
-        return [(candidates[n], float(score[n])) for n in order]
+        return scores
 
     def siblings(self, chunk: Chunk) -> list[Chunk]:
         """All pieces of the unit a split chunk came from, in order."""
         return sorted((c for c in self._snap.chunks if c.doc_id == chunk.doc_id and c.section == chunk.section
                        and c.pieces == chunk.pieces), key=lambda c: c.start)
+
+
+def _top(scores: np.ndarray, allowed: np.ndarray, n: int, positive: bool = False) -> dict[int, int]:
+    """row → rank of the n best allowed rows (rows scoring 0 left out when `positive`)."""
+    masked = np.where(allowed, scores, -np.inf)
+    n = min(n, len(masked))
+    best = np.argpartition(-masked, n - 1)[:n] if n else np.array([], dtype=np.int64)
+    best = best[np.argsort(-masked[best], kind="stable")]
+    return {int(i): r for r, i in enumerate((i for i in best if np.isfinite(masked[i]) and
+                                             (not positive or masked[i] > 0)), 1)}
 
 
 def _stamp(records) -> tuple:

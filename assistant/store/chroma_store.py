@@ -45,6 +45,7 @@ class ChromaStore:
     def __init__(self, index_dir: Path, collection: str, model: str, create: bool = False, url: str = ""):
         """`url`: a `chroma run` server (shared by every worker); empty: embedded, under index_dir/chroma."""
         self.model = model
+        self.url = url
         self.client, self.where = open_client(index_dir, url, create)
         with store_errors(self.where):
             # records per read, update and delete: Chroma's own batch limit, far below SQLite's 32,766
@@ -69,6 +70,13 @@ class ChromaStore:
             raise IndexModelMismatchError(
                 f"索引是用向量模型 {built_with} 构建的，当前配置为 {model}；"
                 "请换回原模型，或删除索引目录后重新运行 assistant ingest")
+
+    def ping(self) -> None:
+        """StoreUnavailableError when a Chroma server no longer answers (searches run on the in-memory
+        snapshot, but a worker whose store of record is gone says so: 503, as every other call)."""
+        if self.url:
+            with store_errors(self.where):
+                self.client.heartbeat()
 
     # --- chunks -------------------------------------------------------------------------------
     def upsert_chunks(self, chunks: list[Chunk], vectors: list[list[float]], tokens: list[list[str]]) -> None:

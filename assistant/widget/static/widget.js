@@ -241,17 +241,21 @@
     var all = Array.from(this.citations.values());
     var shown = all.filter(function (c) { return cited[Number(c.n)]; });
     if (!shown.length) shown = all;
-    if (shown.length) {
+    // the passages the answer rests on; the others retrieved are listed apart, not as the answer
+    var related = all.filter(function (c) { return shown.indexOf(c) < 0; });
+    var node = this.node;
+    function sourceList(items, heading) {
       var list = el("ol");
-      shown.forEach(function (c) {
+      items.forEach(function (c) {
         var item = el("li", {}, [citationButton(c, "source", "[" + str(c.n) + "] 《" + str(c.title) + "》" + sectionName(c))]);
         var badge = statusBadge(c);
         if (badge) item.firstChild.appendChild(badge);
         list.appendChild(item);
       });
-      this.node.appendChild(el("div", { "class": "sources" }, [
-        el("h3", {}, [info.refused ? "最接近的条文（仅供参考）" : "参考条文"]), list]));
+      node.appendChild(el("div", { "class": "sources" }, [el("h3", {}, [heading]), list]));
     }
+    if (shown.length) sourceList(shown, info.refused ? "最接近的条文（仅供参考）" : "参考条文");
+    if (related.length) sourceList(related, "相关条文（未作为回答依据）");
     this.node.setAttribute("aria-busy", "false");
     status.textContent = info.refused ? "未找到直接依据" : "回答完成，引用 " + shown.length + " 条条文";
     scrollDown();

@@ -1,0 +1,38 @@
+"""A question read once for every signal: its BM25 tokens, the official wording of its colloquial words, its
+content words weighted by rarity, and who it is about."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from assistant.grounding.in_force import asks_for_old_version
+from assistant.retrieval.lexicon import CorpusLexicon
+from assistant.tokenizer import Tokenizer
+
+
+def content_words(question: str, tokenizer: Tokenizer) -> list[str]:
+    """The question's content words, longest first, without sub-words of a longer one."""
+    words = sorted({t for t in tokenizer.query_tokens(question) if len(t) >= 2}, key=len, reverse=True)
+    kept: list[str] = []
+    for word in words:
+        if not any(word in longer for longer in kept):
+            kept.append(word)
+    return kept or list(tokenizer.query_tokens(question))
+
+
+@dataclass
+class Query:
+    text: str
+    tokens: list[str]  # BM25 tokens (stop words dropped)
+    expansion: list[str]  # official wording of colloquial words, not in `tokens`
+    words: dict[str, float]  # content word → rarity weight (idf)
+    subjects: set[str]  # who the question is about (the corpus's subject nouns it uses)
+    old_version: bool  # asks about a superseded text on purpose (「2018年版」「修订前」…)
+    named: set[str] = field(default_factory=set)  # titles of the documents it names
+
+    @classmethod
+    def read(cls, text: str, tokenizer: Tokenizer, lexicon: CorpusLexicon) -> Query:
+        words = {w: lexicon.idf(w) for w in content_words(text, tokenizer)}
+        return cls(text=text, tokens=tokenizer.query_tokens(text), expansion=tokenizer.expansion_tokens(text),
+                   words=words, subjects={w for w in tokenizer.words(text) if w in lexicon.subjects},
+                   old_version=asks_for_old_version(text))
