@@ -4,8 +4,8 @@ Two readers: the cue lexicon (resources/tolerance_cues.tsv) and the clause reade
 labelled example clauses). Every cue is matched clause by clause; overlapping matches keep the longest (so
 「好处费我一分没收」 is read as a whole, not as 「好处费」). A match is flipped when an odd number of
 negators reaches it (see lexicon.Negation). The two are combined per factor (`combine_findings`). Per
-factor, a decisive `against` outweighs everything else; otherwise the finding stated last wins, because a
-situation usually ends with how things stand.
+factor, a decisive `against` outweighs everything else and a weak one never outweighs a fact in favour;
+otherwise the finding stated last wins, because a situation usually ends with how things stand.
 """
 
 from __future__ import annotations
@@ -200,11 +200,15 @@ def combine_findings(cues: list[Match], read: list[Match], combine: Combine) -> 
 
 
 def decide(factor: str, matches: list[Match]) -> FactorFinding:
-    """A factor's verdict from its matches: decisive `against` first, else the last one stated."""
+    """A factor's verdict from its matches: decisive `against` first; a weak `against` (the lapse under
+    investigation: 「没有及时备案」) does not undo a fact stated in favour (「经两委会集体研究」); else the
+    last one stated."""
     name = FACTORS[factor]
     if not matches:
         return FactorFinding(factor=factor, name=name, verdict="not stated")
     decisive = [m for m in matches if m.verdict == "against" and m.strength == "decisive"]
+    if not decisive and any(m.verdict == "supports" for m in matches):
+        matches = [m for m in matches if m.verdict == "supports" or m.strength != "weak"]
     chosen = decisive or [m for m in matches if m.verdict == matches[-1].verdict]
     against = chosen[0].verdict == "against"
     strength = max((m.strength for m in chosen), key=STRENGTH_RANK.__getitem__) if against else ""
