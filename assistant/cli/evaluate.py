@@ -47,18 +47,29 @@ def evaluate(questions: Annotated[list[Path], typer.Option("--questions", help="
 
 def evaluate_tolerance(questions: Annotated[Path, typer.Option("--questions", help="JSONL 情况集")],
                        as_json: Annotated[bool, typer.Option("--json")] = False, index_dir: IndexDir = None,
-                       min_accuracy: Annotated[float, typer.Option(help="准确率低于此值时以非零状态退出")] = 0.0) -> None:
-    """评测容错初筛：结论准确率、各类混淆、信息不足召回率、引用“三个区分开来”或林某案的比例。"""
+                       folds: Annotated[int, typer.Option(
+                           "--folds", min=0, max=20, help="按报道来源分组做 K 折：每折在其余各折上选定读取方式，再对本折初筛")] = 0,
+                       min_accuracy: Annotated[float, typer.Option(help="准确率（有 --folds 时为留出各折的准确率）低于此值时以非零状态退出")] = 0.0) -> None:
+    """评测容错初筛：结论准确率、各类混淆、各结论的精确率与召回率、“信息不足”的比例、引用“三个区分开来”或先例案例的比例。"""
     from assistant.components import Components
     from assistant.evaluation.tolerance_eval import run_tolerance_eval
+    from assistant.evaluation.tolerance_folds import run_tolerance_folds
 
-    result = run(lambda: run_tolerance_eval(Components.load(settings(index_dir)), questions))
+    parts = run(lambda: Components.load(settings(index_dir)))
+    if folds:
+        result = run(lambda: run_tolerance_folds(parts, questions, folds))
+        accuracy = result["heldout"]["accuracy"]
+    else:
+        result = run(lambda: run_tolerance_eval(parts, questions))
+        accuracy = result["accuracy"]
     if as_json:
         console.print_json(json.dumps(result, ensure_ascii=False))
+    elif folds:
+        print_fold_report(result, console)
     else:
         print_tolerance_report(result, console)
-    if result["accuracy"] < min_accuracy:
-        err_console.print(f"[red]准确率 {result['accuracy']:.3f} 低于要求的 {min_accuracy}[/red]")
+    if accuracy < min_accuracy:
+        err_console.print(f"[red]准确率 {accuracy:.3f} 低于要求的 {min_accuracy}[/red]")
         raise typer.Exit(code=2)
 
 
@@ -121,16 +132,53 @@ def print_answer_report(s: AnswerScores, console: Console) -> None:
             console.print(f"    引用：{where}", markup=False)
 
 
-def print_tolerance_report(result: dict, console: Console) -> None:
-    table = Table("预期 \\ 结果", *OUTLOOKS, title=f"容错初筛评测（{result['situations']} 个情况）")
-    for expected, row in result["confusion"].items():
-        table.add_row(expected, *(str(row[p]) for p in OUTLOOKS))
+def _figure(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+def _tolerance_tables(results: dict[str, dict], console: Console) -> None:
+    """The confusion of each result, then its figures side by side (one column per result)."""
+    for name, result in results.items():
+        table = Table("预期 \\ 结果", *OUTLOOKS, title=f"容错初筛评测 {name}（{result['situations']} 个情况）")
+        for expected, row in result["confusion"].items():
+            table.add_row(expected, *(str(row[p]) for p in OUTLOOKS))
+        console.print(table)
+    table = Table("指标", *results, title="容错初筛评测")
+    rows = [("结论准确率", "accuracy"), ("“信息不足”占全部结果", "insufficient_rate"),
+            ("关键事实已说明时仍返回“信息不足”", "insufficient_when_stated"),
+            ("引用“三个区分开来”或先例案例", "key_citation_share")]
+    for label, key in rows:
+        table.add_row(label, *(_figure(r[key]) for r in results.values()))
+    for o in OUTLOOKS:
+        for label, key in (("精确率", "precision"), ("召回率", "recall")):
+            table.add_row(f"{o} {label}", *(_figure(r["per_outlook"][o][key]) for r in results.values()))
+        table.add_row(f"{o} 预期/返回", *(f"{r['per_outlook'][o]['expected']}/{r['per_outlook'][o]['returned']}"
+                                        for r in results.values()))
     console.print(table)
-    recall = result["insufficient_recall"]
-    console.print(f"结论准确率 {result['accuracy']:.3f}；信息不足召回率 "
-                  f"{'—' if recall is None else f'{recall:.3f}'}；引用“三个区分开来”或林某案的比例 "
-                  f"{result['key_citation_share']:.3f}")
+
+
+def _misses(result: dict, console: Console) -> None:
     for item in result["items"]:
         if item["expected"] != item["predicted"] or not item["cites_key"]:
             console.print(f"[yellow]{item['id']}[/yellow]：预期 {item['expected']}，结果 {item['predicted']}"
                           + ("" if item["cites_key"] else "，未引用关键条文"))
+
+
+def print_tolerance_report(result: dict, console: Console) -> None:
+    _tolerance_tables({"": result}, console)
+    if result.get("clauses_left_out"):
+        console.print(f"（读取模型未使用出自本集报道的 {result['clauses_left_out']} 条标注短句）")
+    _misses(result, console)
+
+
+def print_fold_report(result: dict, console: Console) -> None:
+    """Held-out figures beside the whole set as shipped, each fold's choice, and the held-out misses."""
+    _tolerance_tables({f"留出（{result['k']} 折）": result["heldout"], "整集（发布设置）": result["dev"]}, console)
+    console.print(f"读取方式：发布设置 {result['shipped']['combine']} / {result['shipped']['threshold']}；"
+                  f"在整集上最好的是 {result['best_on_all']['combine']} / {result['best_on_all']['threshold']}"
+                  + (f"；读取模型未使用出自本集报道的 {result['clauses_left_out']} 条标注短句" if result["clauses_left_out"] else ""))
+    for n, fold in enumerate(result["folds"], 1):
+        console.print(f"第 {n} 折（{len(fold['test'])} 个情况）：{fold['combine']} / {fold['threshold']}，"
+                      f"其余各折准确率 {fold['train_accuracy']:.3f}")
+    console.print("留出各折中未判对的：")
+    _misses(result["heldout"], console)

@@ -1,6 +1,11 @@
-"""The tolerance screening scored on a JSONL set of situations ({id, situation, expected_outlook, note}):
-outlook accuracy, per-class confusion, recall of insufficient_information, and the share of outlooks
-whose reasoning cites the 三个区分开来 passage or the 林某 case (by what the cited passage says, not by id).
+"""The tolerance screening scored on a JSONL set of situations ({id, situation, expected_outlook, note};
+real cases also carry `source`, `also_reported_at` and `derived_from`): outlook accuracy, per-class
+confusion, precision and recall per outlook, how often insufficient_information is returned (overall and
+for the situations whose decisive facts are stated), and the share of results whose reasoning cites the
+三个区分开来 passage or a precedent case (by what the cited passage is, not by id).
+
+A set drawn from real reports is never read with example clauses written from the same reports: the
+clause reader is then fitted without them (`screener`).
 """
 
 from __future__ import annotations
@@ -11,7 +16,11 @@ from pathlib import Path
 from assistant.components import Components
 from assistant.errors import AssistantError
 from assistant.grounding.text import marker_numbers
+from assistant.tolerance.factors import FactorAnalyzer
+from assistant.tolerance.lexicon import Negation
+from assistant.tolerance.reader import ClauseReader, load_examples
 from assistant.tolerance.rules import is_three_distinctions
+from assistant.tolerance.service import ToleranceService
 from assistant.tolerance.types import OUTLOOK_LABELS, ToleranceAssessment
 
 OUTLOOKS = list(OUTLOOK_LABELS)
@@ -37,18 +46,40 @@ def load_situations(path: Path) -> list[dict]:
     return rows
 
 
+def report_sources(rows: list[dict]) -> set[str]:
+    """The URLs of the reports a set was drawn from (a case may be reported at several)."""
+    return {u for r in rows for u in [r.get("source") or "", *(r.get("also_reported_at") or [])] if u}
+
+
+def screener(parts: Components, rows: list[dict]) -> tuple[ToleranceService, int]:
+    """The screening to score `rows` with, and how many example clauses were left out for it: the
+    product's own when no clause comes from the set's reports, else one whose reader is fitted without them."""
+    sources = report_sources(rows)
+    left_out = sum(e.source in sources for e in load_examples())
+    if not left_out:
+        return parts.tolerance(), 0
+    negation = Negation(base=parts.tokenizer.dictionary())
+    analyzer = FactorAnalyzer(negation=negation, reader=ClauseReader(negation=negation, exclude_sources=sources))
+    return ToleranceService(parts.retriever(), parts.chat_model, analyzer), left_out
+
+
 def cites_key_passage(result: ToleranceAssessment) -> bool:
-    """Does the reasoning cite the 三个区分开来 passage or the 林某 case?"""
+    """Does the reasoning cite the 三个区分开来 passage or a precedent case?"""
     for n in set(marker_numbers(result.reasoning)):
         if 1 <= n <= len(result.citations):
             c = result.citations[n - 1]
-            if is_three_distinctions(c.text) or "林某" in c.title:
+            if is_three_distinctions(c.text) or c.kind == "case":
                 return True
     return False
 
 
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
 def score(rows: list[dict], results: list[ToleranceAssessment]) -> dict:
-    """Accuracy, confusion (expected → predicted → count), insufficient recall, key-citation share."""
+    """Accuracy, confusion (expected → predicted → count), precision and recall per outlook, the rates of
+    insufficient_information, and the key-citation share."""
     confusion = {e: {p: 0 for p in OUTLOOKS} for e in OUTLOOKS}
     items = []
     for row, result in zip(rows, results):
@@ -57,14 +88,23 @@ def score(rows: list[dict], results: list[ToleranceAssessment]) -> dict:
                       "cites_key": cites_key_passage(result),
                       "factors": {f.factor: f.verdict for f in result.factors}})
     total = len(items)
-    insufficient = [i for i in items if i["expected"] == "insufficient_information"]
+    per_outlook = {}
+    for o in OUTLOOKS:
+        predicted = sum(confusion[e][o] for e in OUTLOOKS)
+        expected = sum(confusion[o].values())
+        per_outlook[o] = {"expected": expected, "returned": predicted,
+                          "precision": _share(confusion[o][o], predicted), "recall": _share(confusion[o][o], expected)}
+    stated = [i for i in items if i["expected"] != "insufficient_information"]
+    insufficient = "insufficient_information"
     return {
         "situations": total,
-        "accuracy": round(sum(i["expected"] == i["predicted"] for i in items) / total, 4) if total else 0.0,
+        "accuracy": _share(sum(i["expected"] == i["predicted"] for i in items), total) or 0.0,
         "confusion": confusion,
-        "insufficient_recall": round(sum(i["predicted"] == "insufficient_information" for i in insufficient)
-                                     / len(insufficient), 4) if insufficient else None,
-        "key_citation_share": round(sum(i["cites_key"] for i in items) / total, 4) if total else 0.0,
+        "per_outlook": per_outlook,
+        "insufficient_rate": _share(sum(i["predicted"] == insufficient for i in items), total),
+        "insufficient_when_stated": _share(sum(i["predicted"] == insufficient for i in stated), len(stated)),
+        "insufficient_recall": per_outlook[insufficient]["recall"],
+        "key_citation_share": _share(sum(i["cites_key"] for i in items), total) or 0.0,
         "items": items,
     }
 
@@ -72,5 +112,7 @@ def score(rows: list[dict], results: list[ToleranceAssessment]) -> dict:
 def run_tolerance_eval(parts: Components, path: Path) -> dict:
     """Screen every situation of the file and score the outlooks."""
     rows = load_situations(path)
-    service = parts.tolerance()
-    return score(rows, [service.assess(r["situation"]) for r in rows])
+    service, left_out = screener(parts, rows)
+    result = score(rows, [service.assess(r["situation"]) for r in rows])
+    result["clauses_left_out"] = left_out
+    return result

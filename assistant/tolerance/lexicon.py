@@ -40,7 +40,7 @@ _NEGATING = re.compile(r"没有|没|未|不|无|非|毫无|拒绝|拒收|婉拒|
 NON_NEGATING = frozenset(
     "不断 不少 不过 不仅 不但 不久 不错 不管 不论 无论 未来 非常 不同 不如 不良 不足 不当 不妥 不规范 不合规 "
     "不合理 不正当 不利 不满 不安 不一定 非法 无意 无偿 无数 无关 无疑 未必 别人 特别 分别 区别 个别 不得已 "
-    "不理想 不太理想 不到位 不及时 不认识 素不相识 不好 不便 不幸 无奈 不料 不知不觉".split()
+    "不理想 不太理想 不到位 不及时 不认识 素不相识 不好 不便 不幸 无奈 不料 不知不觉 不严 不细 不周 不实".split()
 )
 # Words that end a negator's scope: what follows them is a new predicate (「没有请示就收了钱」).
 SCOPE_BREAKERS = frozenset("但 但是 可是 却 而是 就 便 于是 然后 结果 所以 因此 反而 只是 后来 随后 只好 还是".split())
@@ -152,11 +152,16 @@ class Negation:
         assert self._ready
         return self._jieba.lcut(text, HMM=False)
 
-    def count(self, before: str) -> int:
+    def count(self, before: str, window: int = NEGATION_WINDOW) -> int:
         """Negating morphemes in the words just before a cue (`before` is the clause up to the cue)."""
-        words = self.words(before[-NEGATION_WINDOW:]) if before else []
+        words = self.words(before[-window:]) if before else []
         for i in range(len(words) - 1, -1, -1):
             if words[i] in SCOPE_BREAKERS:
                 words = words[i + 1:]
                 break
-        return sum(len(_NEGATING.findall(w)) for w in words if w not in NON_NEGATING)
+        return sum(negating(w) for w in words)
+
+
+def negating(word: str) -> int:
+    """How many negating morphemes a jieba word holds (0 for 不断, 无论, 非常…)."""
+    return 0 if word in NON_NEGATING else len(_NEGATING.findall(word))

@@ -13,7 +13,8 @@ import logging
 from assistant.grounding.llm import LLM_UNAVAILABLE, is_unavailable, passages_block
 from assistant.grounding.text import FULL_STOPS, MARKER, marker_numbers, split_sentences
 from assistant.tolerance.lexicon import FACTORS
-from assistant.tolerance.types import OUTLOOK_LABELS, QUESTIONS, FactorFinding, ToleranceAssessment
+from assistant.tolerance.outlook import questions
+from assistant.tolerance.types import OUTLOOK_LABELS, FactorFinding, ToleranceAssessment
 
 log = logging.getLogger("assistant.tolerance")
 SYSTEM_PROMPT = (
@@ -22,8 +23,10 @@ SYSTEM_PROMPT = (
     '"outlook": "likely_tolerable|unlikely|insufficient_information", "reasoning": "两到三句中文"}\n'
     "因素为：" + "；".join(f"{k}（{v}）" for k, v in FACTORS.items()) + "。\n"
     "要求：1. evidence 必须逐字摘自干部的描述，看清否定（“没有拿任何好处”有利于容错，“收了好处费”不利于容错）；"
-    "2. 描述没有提到的因素填 not stated；3. 为谋取私利、明知故犯、弄虚作假、明令禁止或提醒后依然我行我素的，"
-    "outlook 为 unlikely；动机、是否明知故犯或有无明令禁止没有说明的，为 insufficient_information；"
+    "2. 描述没有提到的因素填 not stated；3. 本人或亲友、他人得利，弄虚作假、骗取资金，挪用专项资金或他人的钱，"
+    "明知故犯，明令禁止或多次提醒后依然我行我素的，即使说是为公，outlook 也为 unlikely；出发点为公或并非故意，"
+    "并且还有集体研究或按程序报批、没有得利、及时纠正等至少一项有利事实的，为 likely_tolerable（不要求有“探索”字样）；"
+    "出发点和是否故意都没有说明的，为 insufficient_information；"
     "4. reasoning 每句末尾用 [n] 标注所依据的条文编号，只能引用给出的编号，必须引用“三个区分开来”所在的条文；"
     "5. 是否容错由党组织决定，你只做初步对照，不下结论。"
 )
@@ -92,7 +95,7 @@ def merge(data: dict, result: ToleranceAssessment) -> ToleranceAssessment:
             factors.append(rule)
     return result.model_copy(update=dict(
         factors=factors, outlook=outlook, reasoning=reasoning, mode="llm", notice=None,
-        questions_to_clarify=[QUESTIONS[f.factor] for f in factors if f.verdict == "not stated"]))
+        questions_to_clarify=questions(outlook, factors)))
 
 
 def fill_with_llm(model, result: ToleranceAssessment) -> ToleranceAssessment:

@@ -1,24 +1,31 @@
-"""The outlook, by a rule a reader can check against the 三个区分开来:
+"""The outlook, by a rule a reader can check against the 三个区分开来 (为公 vs 为私, 无意 vs 明知故犯,
+尚无明确限制 vs 明令禁止后依然我行我素). Decisive facts come first:
 
-1. any decisive `against` (personal gain, knowingly breaking a rule or fabricating, an explicit ban or
-   warning ignored) → unlikely;
-2. the motive is not stated, or none of the three distinctions' other facts is (knowingly / explicit ban /
-   exploratory work) → insufficient_information;
-3. the motive is not clean, two or more strong `against` (individual decision, serious consequences, an
-   objection overridden…), or the distinctions are stated only against → unlikely;
-4. otherwise (motive clean, and the mistake was made without knowing, without a ban or while exploring)
-   → likely_tolerable.
+1. any decisive `against` — gain to the cadre, relatives or others; fabrication, forgery or obtaining money
+   by deception; diverting earmarked or other people's money; an explicit ban or repeated warnings
+   ignored — → unlikely, whatever motive is claimed;
+2. a strong `against` on one of the distinctions (motive, knowingly, prohibition), or two strong `against`
+   on any factors → unlikely;
+3. at least two favourable facts, one of them the motive (出于公心 or 没有谋取私利) or a mistake made
+   without knowing → likely_tolerable. Each factor stated in favour counts once, except the motive, which
+   counts twice when the situation says both why it was done and that nobody gained. "Exploratory" wording
+   is not required: a clean motive with a collective or lawful procedure, or with a remedy, is enough;
+4. otherwise a decisive fact is not stated → insufficient_information, and the questions to clarify name
+   just those facts (see `missing`).
 
 The reasoning is two or three sentences, each ending with [n]: the distinction that applies (citing the
-三个区分开来 passage), then the statutory condition or the exclusion, then a case with its outcome.
+三个区分开来 passage), then the statutory condition or the exclusion, then a precedent with its outcome.
 """
 
 from __future__ import annotations
 
 from assistant.tolerance.rules import RuleSet, quote
-from assistant.tolerance.types import FactorFinding, Outlook
+from assistant.tolerance.types import QUESTIONS, FactorFinding, Outlook
 
-DISTINCTIONS = ("knowingly", "prohibition", "exploratory")
+DISTINCTIONS = ("motive", "knowingly", "prohibition")  # the three pairs of the 三个区分开来
+CORE = ("motive", "knowingly")  # one of them must be stated in favour: 为公 / 无意
+NO_GAIN_GROUNDS = frozenset({"没有谋取私利"})
+MIN_FACTS = 2
 TOLERABLE_SIDE = {  # the half of each distinction that may be tolerated, and how the situation shows it
     "motive": ("为推动发展的无意过失", "出发点为公、没有谋取私利"),
     "knowingly": ("因缺乏经验、先行先试出现的失误", "并非明知故犯"),
@@ -31,9 +38,21 @@ VIOLATION_SIDE = {  # the half that may not, by the ground found
     "prohibition": "明令禁止后依然我行我素的违纪违法行为",
 }
 MISSING = {
-    "motive": "出发点是否为公、本人有没有得到好处",
-    "distinctions": "是否明知故犯、上级是否明令禁止，以及是否属于改革探索",
+    "motive": "出发点是否为公、本人或亲友有没有得到好处",
+    "knowingly": "是否明知故犯、有没有弄虚作假或挪用资金",
+    "collective": "是否经过集体研究或按程序报批",
 }
+
+
+def favourable(findings: list[FactorFinding]) -> int:
+    """The favourable facts stated: one per factor in favour, the motive twice when it gives both a
+    public purpose and the absence of gain."""
+    count = 0
+    for f in findings:
+        if f.verdict == "supports":
+            both = f.factor == "motive" and len(f.grounds) > 1 and bool(NO_GAIN_GROUNDS & set(f.grounds))
+            count += 2 if both else 1
+    return count
 
 
 def judge(findings: list[FactorFinding]) -> Outlook:
@@ -41,16 +60,33 @@ def judge(findings: list[FactorFinding]) -> Outlook:
     by = {f.factor: f for f in findings}
     if any(f.decisive for f in findings):
         return "unlikely"
-    key_stated = [f for f in DISTINCTIONS if by[f].verdict == "supports"
-                  or (by[f].verdict == "against" and by[f].strength != "weak")]
-    if by["motive"].verdict == "not stated" or not key_stated:
-        return "insufficient_information"
     strong = [f for f in findings if f.verdict == "against" and f.strength == "strong"]
-    if by["motive"].verdict == "against" or len(strong) >= 2:
+    if any(f.factor in DISTINCTIONS for f in strong) or len(strong) >= 2:
         return "unlikely"
-    if not any(by[f].verdict == "supports" for f in DISTINCTIONS):
-        return "unlikely"
-    return "likely_tolerable"
+    if any(by[f].verdict == "supports" for f in CORE) and favourable(findings) >= MIN_FACTS:
+        return "likely_tolerable"
+    return "insufficient_information"
+
+
+def questions(outlook: Outlook, findings: list[FactorFinding]) -> list[str]:
+    """What to ask: for an insufficient outlook, the decisive facts left unstated; for a likely one, those of
+    the distinctions and the decision procedure not stated yet, which could still change it; nothing once a
+    fact against decides it."""
+    by = {f.factor: f for f in findings}
+    if outlook == "insufficient_information":
+        return [QUESTIONS[f] for f in missing(findings)]
+    if outlook == "likely_tolerable":
+        return [QUESTIONS[f] for f in (*DISTINCTIONS, "collective") if by[f].verdict == "not stated"]
+    return []
+
+
+def missing(findings: list[FactorFinding]) -> list[str]:
+    """The decisive facts a situation leaves unstated, as factors (what an insufficient outlook asks)."""
+    by = {f.factor: f for f in findings}
+    out = [f for f in ("motive", "knowingly") if by[f].verdict == "not stated"]
+    if by["motive"].verdict == "not stated" or by["collective"].verdict == "not stated":
+        out += [f for f in ("collective",) if by[f].verdict == "not stated"]
+    return out or [f for f in CORE if by[f].verdict != "supports"][:1]
 
 
 def _shortest(finding: FactorFinding) -> str:
@@ -95,7 +131,8 @@ def explain(outlook: Outlook, findings: list[FactorFinding], rules: RuleSet) -> 
 
 
 def _likely(by: dict[str, FactorFinding], rules: RuleSet, key: int | None) -> list[str]:
-    shown = ["motive"] + [f for f in ("exploratory", "prohibition", "knowingly") if by[f].verdict == "supports"][:1]
+    shown = [f for f in ("motive",) if by[f].verdict == "supports"]
+    shown += [f for f in ("exploratory", "prohibition", "knowingly") if by[f].verdict == "supports"][:1]
     facts = "，".join(f"{TOLERABLE_SIDE[f][1]}（「{_shortest(by[f])}」）" for f in shown)
     sides = "、".join(dict.fromkeys(TOLERABLE_SIDE[f][0] for f in shown))
     first = f"所述情况{facts}，更接近“三个区分开来”中的{sides}，而不是违纪违法行为{_marker(key)}。"
@@ -146,12 +183,8 @@ def _unlikely(by: dict[str, FactorFinding], findings: list[FactorFinding], rules
 
 
 def _insufficient(by: dict[str, FactorFinding], rules: RuleSet, key: int | None) -> list[str]:
-    missing = []
-    if by["motive"].verdict == "not stated":
-        missing.append(MISSING["motive"])
-    if not any(by[f].verdict != "not stated" for f in DISTINCTIONS):
-        missing.append(MISSING["distinctions"])
-    first = (f"所述情况尚未说明{'；也没有说明'.join(missing) or '关键事实'}，而“三个区分开来”正是据此区分"
+    unstated = [MISSING[f] for f in missing(list(by.values()))]
+    first = (f"所述情况尚未说明{'；也没有说明'.join(unstated) or '关键事实'}，而“三个区分开来”正是据此区分"
              f"可以容错的失误和不能容错的违纪违法行为{_marker(key)}。")
     clause, n = _clause(rules, r"动机态度|主观动机|行为动机")
     second = f"有关规定要求认定时“{clause}”，请先补充下面列出的情况再作判断{_marker(n)}。" if clause else ""

@@ -1,26 +1,31 @@
-"""The rules a screening cites, found with the HybridRetriever by fixed, general queries (plus the
-situation where it helps): the 三个区分开来 and the statutory conditions, the exclusions, cases of the
-compilations with their outcomes, and the procedure. Nothing is looked up by chunk id: a passage
-qualifies by what its text says (e.g. the three distinctions, or 免予追责 in a provincial article)."""
+"""The rules a screening cites, found with the HybridRetriever by fixed, general queries (their hits are
+kept until the index changes, so a screening embeds nothing): the 三个区分开来 and the statutory
+conditions (those sharing most words with the situation first), the exclusions, the precedents matched by
+the factors they share with the situation (precedents.py) with their outcomes, and the procedure. Nothing
+is looked up by chunk id: a passage qualifies by what its text says (e.g. the three distinctions, or 免予追责
+in a provincial article)."""
 
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 
 from assistant.grounding.passage import Passage
 from assistant.grounding.text import FULL_STOPS, sentence_spans
 from assistant.retrieval.hybrid import Filters
-from assistant.tolerance.types import ProcedureStep, RulePassage, SimilarCase
+from assistant.tolerance.factors import FactorAnalyzer
+from assistant.tolerance.lexicon import FACTORS
+from assistant.tolerance.precedents import CaseProfile, bigrams, case_profiles, cosine, rank
+from assistant.tolerance.types import FactorFinding, Outlook, ProcedureStep, RulePassage, SharedFactor, SimilarCase
 from assistant.types import Chunk, Hit
 
 IN_FORCE = Filters(statuses=("in_force",))
 CRITERIA_QUERY = "三个区分开来 容错 免责 条件"
 STATUTE_QUERY = "容错免责 改革创新未能实现预期目标 决策程序合法 未牟取私利 免予追责"
 EXCLUSION_QUERY = "不该容的坚决不容 明知故犯 明令禁止后依然我行我素 谋取私利 严肃查处"
-TOLERATED_CASE_QUERY = "予以容错免责 为推动发展的无意过失 案例"
 PROCEDURE_QUERY = "容错 申请 调查核实 征求组织部门意见 决定 回访"
-SITUATION_CHARS = 200  # of the situation added to a query
+MAX_CASES = 3
 
 THREE_DISTINCTIONS = (r"区分开来", r"明知故犯", r"我行我素|明令禁止", r"谋取私利")
 STATUTE = re.compile(r"免予追责|免于追究|免除责任|不予问责|免予问责|不作负面评价")
@@ -92,10 +97,6 @@ def is_three_distinctions(text: str) -> bool:
     return all(re.search(p, text) for p in THREE_DISTINCTIONS)
 
 
-def is_tolerance_case(chunk: Chunk) -> bool:
-    return chunk.kind == "case" and bool(TOLERATED.search(chunk.title))
-
-
 @dataclass
 class RuleSet:
     """The passages found for one situation, numbered in the order they were added."""
@@ -129,9 +130,13 @@ class RuleSet:
 class RuleFinder:
     """Runs the fixed queries over a HybridRetriever."""
 
-    def __init__(self, retriever):
+    def __init__(self, retriever, analyzer: FactorAnalyzer):
+        """`analyzer` reads the cases as it reads a situation."""
         self.retriever = retriever
+        self.analyzer = analyzer
         self._cache: tuple[object, dict] = (None, {})
+        self._profiles: tuple[object, list[CaseProfile]] = (None, [])
+        self._lock = threading.Lock()
 
     def _search(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
         return [h for h in self.retriever.search(query, k=k, filters=filters) if len(h.chunk.text) >= 40]
@@ -147,17 +152,24 @@ class RuleFinder:
             self._cache[1][key] = self._search(query, k, filters)
         return self._cache[1][key]
 
-    def gather(self, situation: str) -> RuleSet:
-        """Criteria, exclusions, similar cases and procedure for a situation."""
+    def gather(self, situation: str, findings: list[FactorFinding], outlook: Outlook) -> RuleSet:
+        """Criteria, exclusions, precedents and procedure for a situation read as `findings`."""
         rules = RuleSet()
-        about = situation[:SITUATION_CHARS]
-        self._criteria(rules, about)
+        self._criteria(rules, situation)
         self._exclusions(rules)
-        self._cases(rules, about)
+        self._cases(rules, situation, findings, outlook)
         self._procedure(rules)
         return rules
 
-    def _criteria(self, rules: RuleSet, about: str) -> None:
+    def profiles(self) -> list[CaseProfile]:
+        """The cases of the knowledge base, read once per index."""
+        chunks = self.retriever.chunks
+        with self._lock:
+            if self._profiles[0] is not chunks:
+                self._profiles = (chunks, case_profiles(chunks, self.analyzer))
+            return self._profiles[1]
+
+    def _criteria(self, rules: RuleSet, situation: str) -> None:
         general = self._fixed(CRITERIA_QUERY, 10, IN_FORCE)
         three = next((h for h in general if is_three_distinctions(h.chunk.text)), None)
         if three is None:  # a corpus without the full text: the passage that names them
@@ -167,8 +179,12 @@ class RuleFinder:
             if found:
                 rules.criteria.append(found)
                 rules.key.append(found.n)
-        statutes = self._search(f"{STATUTE_QUERY} {about}", 10, IN_FORCE)
-        for hit in [h for h in statutes if STATUTE.search(h.chunk.text)][:3]:
+        # the statutory conditions, those sharing most words with the situation first (no query embedded:
+        # embedding a long situation cost most of a screening)
+        statutes = [h for h in self._fixed(STATUTE_QUERY, 20, IN_FORCE) if STATUTE.search(h.chunk.text)]
+        words = bigrams(situation)
+        statutes.sort(key=lambda h: -cosine(bigrams(h.chunk.text), words))
+        for hit in statutes[:3]:
             found = rules.passage(hit, STATUTE)
             if found and all(found.n != c.n for c in rules.criteria):
                 rules.criteria.append(found)
@@ -181,17 +197,26 @@ class RuleFinder:
             if len(rules.exclusions) == 2:
                 break
 
-    def _cases(self, rules: RuleSet, about: str) -> None:
-        cases = Filters(kinds=("case_collection",))
-        tolerated = [h.chunk.title for h in self._fixed(TOLERATED_CASE_QUERY, 5, cases) if is_tolerance_case(h.chunk)]
-        facts = QUESTION_WORDS.sub("", about)  # the facts, not the question: 「能不能容错」 would pull the 容错 case only
-        similar = [h.chunk.title for h in self._search(facts, 20, cases)]
-        for title in list(dict.fromkeys(tolerated[:1] + similar))[:3]:
-            case = self._case(rules, title)
-            if case:
-                rules.similar_cases.append(case)
-                if case.outcome == "容错免责" and case.n not in rules.key:
-                    rules.key.append(case.n)
+    def _cases(self, rules: RuleSet, situation: str, findings: list[FactorFinding], outlook: Outlook) -> None:
+        """The precedents sharing most with the situation (precedents.py), and — when none of them has it —
+        the best case with the outcome the screening points to, as a reference: a tolerated one unless the
+        outlook is unlikely."""
+        ranked = rank(self.profiles(), QUESTION_WORDS.sub("", situation), findings)
+        cases = [(self._case(rules, p.title), shared) for p, shared in ranked]
+        cases = [(c, shared) for c, shared in cases if c is not None]
+        chosen = [(c, shared) for c, shared in cases if shared][:MAX_CASES]
+        wanted = ("问责",) if outlook == "unlikely" else ("容错免责",)
+        if not any(c.outcome in wanted for c, _ in chosen):
+            reference = next(((c, s) for c, s in cases if c.outcome in wanted), None)
+            if reference is not None:
+                chosen = chosen[:MAX_CASES - 1] + [reference]
+        for case, shared in chosen:
+            rules.similar_cases.append(case.model_copy(update={"shared_factors": [
+                SharedFactor(factor=s.factor, name=FACTORS[s.factor], verdict=s.verdict, case_quote=s.case_words,
+                             n=rules.cite(Hit(s.case_chunk, 0.0)), situation_quote=s.situation_words)
+                for s in sorted(shared, key=lambda s: -s.weight)]}))
+            if case.outcome == "容错免责" and case.n not in rules.key:
+                rules.key.append(case.n)
 
     def _case(self, rules: RuleSet, title: str) -> SimilarCase | None:
         """A case's outcome, read from the sentences of its 【基本案情及处理结果】 part."""

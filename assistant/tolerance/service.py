@@ -11,9 +11,9 @@ from assistant.retrieval.hybrid import HybridRetriever
 from assistant.tolerance.factors import FactorAnalyzer
 from assistant.tolerance.lexicon import Negation
 from assistant.tolerance.llm import fill_with_llm
-from assistant.tolerance.outlook import explain, judge
+from assistant.tolerance.outlook import explain, judge, questions
 from assistant.tolerance.rules import RuleFinder
-from assistant.tolerance.types import QUESTIONS, ToleranceAssessment
+from assistant.tolerance.types import ToleranceAssessment
 
 log = logging.getLogger("assistant.tolerance")
 MIN_CHARS, MAX_CHARS, MIN_HAN = 20, 3000, 10
@@ -42,23 +42,22 @@ class ToleranceService:
 
     def __init__(self, retriever: HybridRetriever, llm_model=None, analyzer: FactorAnalyzer | None = None):
         self.retriever = retriever
-        self.finder = RuleFinder(retriever)
         # the negation reader overlays its words on the retrieval tokenizer's dictionary (not a second 63 MB copy)
         tokenizer = getattr(retriever, "tokenizer", None)
         self.analyzer = analyzer or FactorAnalyzer(
             negation=Negation(base=tokenizer.dictionary()) if tokenizer is not None else None)
+        self.finder = RuleFinder(retriever, self.analyzer)
         self.llm_model = llm_model
 
     def assess(self, situation: str) -> ToleranceAssessment:
         """The checklist for one situation (rules; the LLM fills the same schema when configured)."""
         situation = check_situation(situation)
         findings = self.analyzer.findings(situation)
-        rules = self.finder.gather(situation)
         outlook = judge(findings)
+        rules = self.finder.gather(situation, findings, outlook)
         result = ToleranceAssessment(
             situation=situation, factors=findings, outlook=outlook, reasoning=explain(outlook, findings, rules),
             criteria=rules.criteria, exclusions=rules.exclusions, similar_cases=rules.similar_cases,
-            procedure=rules.procedure, questions_to_clarify=[QUESTIONS[f.factor] for f in findings
-                                                              if f.verdict == "not stated"],
+            procedure=rules.procedure, questions_to_clarify=questions(outlook, findings),
             citations=rules.citations, key_citations=list(rules.key))
         return result if self.llm_model is None else fill_with_llm(self.llm_model, result)

@@ -42,6 +42,7 @@ class FactorFinding(BaseModel):
     evidence: list[str] = Field(default_factory=list, description="描述中表明这一点的原话（逐字摘录）")
     ground: str = Field("", description="依据的说法，如「没有谋取私利」「明令禁止后依然我行我素」")
     strength: str = Field("", exclude=True)  # for `against`: decisive / strong / weak (the outlook rule reads it)
+    grounds: list[str] = Field(default_factory=list, exclude=True)  # every ground found (出于公心, 没有谋取私利…)
 
     @property
     def decisive(self) -> bool:
@@ -60,8 +61,22 @@ class RulePassage(BaseModel):
     quote: str = Field(..., description="原文（逐字摘录）")
 
 
+class SharedFactor(BaseModel):
+    """Why a precedent is similar: one factor read the same way in the case and in the situation."""
+
+    model_config = ConfigDict(frozen=True, json_schema_serialization_defaults_required=True)
+
+    factor: FactorName
+    name: str = Field(..., description="因素名称")
+    verdict: Verdict = Field(..., description="两者相同的对照结果：有利于容错 / 不利于容错")
+    case_quote: str = Field(..., description="案例中表明这一点的原文（逐字摘录自 citations 第 n 条）")
+    n: int = Field(..., description="case_quote 所在条文的编号")
+    situation_quote: str = Field(..., description="所述情况中表明这一点的原话")
+
+
 class SimilarCase(BaseModel):
-    """A case of the compilations with its outcome, read from its 【基本案情及处理结果】."""
+    """A case of the compilations with its outcome, read from its 【基本案情及处理结果】, and the factors it
+    shares with the situation (why it is similar)."""
 
     model_config = ConfigDict(frozen=True, json_schema_serialization_defaults_required=True)
 
@@ -72,6 +87,8 @@ class SimilarCase(BaseModel):
     result: str = Field(..., description="处理结果原文")
     why: str = Field(..., description="容错案例：案例中说明理由的原文；问责案例：所涉问题")
     why_n: int | None = Field(None, description="why 所在条文的编号")
+    shared_factors: list[SharedFactor] = Field(
+        default_factory=list, description="与所述情况相同的因素（相似的理由），按分量排列；为空时是作为对照列出的案例")
 
 
 class ProcedureStep(BaseModel):
