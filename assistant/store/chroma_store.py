@@ -3,14 +3,26 @@ each chunk, and one record per document.
 
 A document's record lists its chunk ids and is written after its chunks and their sentences, so it is
 the commit point: chunks (and sentences) that no record lists are invisible and swept by the next ingest.
+
+Every read, update and delete goes in pages (`_read`, `batches`). Chroma keeps its metadata in SQLite,
+which refuses a statement with more than 32,766 variables, and Chroma spends one per id asked for, per
+value of a `$in`, and per record whose metadata it returns. Measured with chromadb 1.5.9, embedded and
+`chroma run` alike: `get(ids=…)` fails above 32,763 ids, `get(where={"k": {"$in": …}})` and
+`delete(where=…)` above 32,762 values, `get(include=["metadatas"])` of a whole collection above 32,766
+records, all with "too many SQL variables"; `update` refuses more than `get_max_batch_size()` (5,461)
+records. `get` of 40,000 records' ids, embeddings or documents alone, and `delete(ids=…)` of 33,000, pass.
+A whole collection is read by limit and offset; while another process writes, such a read may miss or
+repeat a record — only the sweep (which finds it next time) and the sentence vectors (whose snapshot the
+writer's commit makes stale) read that way.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from assistant.errors import AssistantError, IndexMissingError, IndexModelMismatchError, StoreUnavailableError
 from assistant.store.connection import GuardedCollection, open_client, store_errors
@@ -18,6 +30,13 @@ from assistant.types import Chunk, DocumentRecord
 
 SCHEMA = 2
 _CHUNK_FIELDS = {f.name for f in fields(Chunk)}
+T = TypeVar("T")
+
+
+def batches(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    """Consecutive slices of at most `size` items."""
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
 
 
 class ChromaStore:
@@ -28,6 +47,9 @@ class ChromaStore:
         self.model = model
         self.client, self.where = open_client(index_dir, url, create)
         with store_errors(self.where):
+            # records per read, update and delete: Chroma's own batch limit, far below SQLite's 32,766
+            # variables (a server answers it for its own build)
+            self.page = self.client.get_max_batch_size()
             names = {c.name for c in self.client.list_collections()}
             if not create and collection not in names:
                 hint = f"（同样设置 ASSISTANT_CHROMA_URL={url}）" if url else ""
@@ -61,10 +83,9 @@ class ChromaStore:
 
     def delete_chunks(self, ids: list[str]) -> None:
         """Delete chunks and their sentence vectors."""
-        for i in range(0, len(ids), 512):
-            batch = ids[i:i + 512]
-            self.sentences.delete(where={"chunk_id": {"$in": batch}})
-            self.chunks.delete(ids=batch)
+        for batch in batches(ids, self.page):
+            self.sentences.delete(where={"chunk_id": {"$in": list(batch)}})
+            self.chunks.delete(ids=list(batch))
 
     def upsert_sentences(self, owners: list[Chunk], ordinals: list[int], vectors: list[list[float]]) -> None:
         """One vector per sentence of a chunk, found again by its chunk's id."""
@@ -77,30 +98,29 @@ class ChromaStore:
                            for c in batch])
 
     def sentence_owner_ids(self) -> set[str]:
-        """Chunk ids that sentence vectors point at (orphans included)."""
-        return {m["chunk_id"] for m in self.sentences.get(include=["metadatas"])["metadatas"]}
+        """Chunk ids that sentence vectors point at (orphans included), read from the sentence ids."""
+        return {sentence_owner(i) for i in self._read(self.sentences, [])["ids"]}
 
     def delete_sentences_of(self, chunk_ids: list[str]) -> None:
-        for i in range(0, len(chunk_ids), 512):
-            self.sentences.delete(where={"chunk_id": {"$in": chunk_ids[i:i + 512]}})
+        for batch in batches(chunk_ids, self.page):
+            self.sentences.delete(where={"chunk_id": {"$in": list(batch)}})
 
     def chunk_vectors(self, ids: list[str]) -> dict[str, list[float]]:
-        got = self.chunks.get(ids=ids, include=["embeddings"])
+        got = self._read(self.chunks, ["embeddings"], ids=ids)
         return dict(zip(got["ids"], got["embeddings"]))
 
     def sentence_vectors(self) -> tuple[list[str], list[list[float]]]:
-        """(owner chunk id, vector) of every sentence vector."""
-        got = self.sentences.get(include=["embeddings", "metadatas"])
-        return [m["chunk_id"] for m in got["metadatas"]], got["embeddings"]
+        """(owner chunk id, vector) of every sentence vector (the owner read from the sentence id)."""
+        got = self._read(self.sentences, ["embeddings"])
+        return [sentence_owner(i) for i in got["ids"]], got["embeddings"]
 
     def all_chunk_ids(self) -> set[str]:
-        return set(self.chunks.get(include=[])["ids"])
+        return set(self._read(self.chunks, [])["ids"])
 
     def load_chunks(self, ids: list[str] | None = None) -> tuple[list[Chunk], list[list[str]]]:
         """Chunks with their BM25 tokens (all of them, or the given ids)."""
         chunks, tokens = [], []
-        got = self.chunks.get(ids=ids, include=["documents", "metadatas"]) if ids is not None else \
-            self.chunks.get(include=["documents", "metadatas"])
+        got = self._read(self.chunks, ["documents", "metadatas"], ids=ids)
         for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
             chunks.append(chunk_from_record(cid, text, meta))
             tokens.append((meta.get("tokens") or "").split())
@@ -127,6 +147,27 @@ class ChromaStore:
         ids = [sentence_owner(i) for i in got["ids"][0]] if owner else got["ids"][0]
         return [(cid, 1.0 - dist) for cid, dist in zip(ids, got["distances"][0])]
 
+    def _read(self, collection: GuardedCollection, include: list[str], ids: Sequence[str] | None = None,
+              where: dict[str, Any] | None = None) -> dict[str, list]:
+        """`collection.get(ids, where, include)` in pages of `self.page` records, joined: `ids` plus one
+        list per included field. Given ids go in slices; a whole collection goes by limit and offset."""
+        out: dict[str, list] = {"ids": [], **{key: [] for key in include}}
+
+        def add(got) -> int:
+            out["ids"] += got["ids"]
+            for key in include:
+                out[key] += list(got[key])
+            return len(got["ids"])
+
+        if ids is not None:
+            for batch in batches(ids, self.page):
+                add(collection.get(ids=list(batch), where=where, include=include))
+            return out
+        offset = 0
+        while add(collection.get(where=where, include=include, limit=self.page, offset=offset)) == self.page:
+            offset += self.page
+        return out
+
     # --- documents ------------------------------------------------------------------------------
     def put_document(self, record: DocumentRecord) -> None:
         meta = {k: (json.dumps(v) if k == "chunk_ids" else v) for k, v in asdict(record).items()}
@@ -139,12 +180,11 @@ class ChromaStore:
         """Mark a document in force or superseded: its chunks and sentence vectors first, then its record
         (the commit point, pinned so a re-ingest keeps the decision). Vectors and texts are untouched."""
         meta = {"status": status, "superseded_by": superseded_by}
-        for i in range(0, len(record.chunk_ids), 256):
-            batch = record.chunk_ids[i:i + 256]
-            self.chunks.update(ids=batch, metadatas=[meta] * len(batch))
-            owned = self.sentences.get(where={"chunk_id": {"$in": batch}}, include=[])["ids"]
-            if owned:
-                self.sentences.update(ids=owned, metadatas=[{"status": status}] * len(owned))
+        for batch in batches(record.chunk_ids, self.page):
+            self.chunks.update(ids=list(batch), metadatas=[meta] * len(batch))
+            owned = self._read(self.sentences, [], where={"chunk_id": {"$in": list(batch)}})["ids"]
+            for some in batches(owned, self.page):  # a chunk has several sentences: more than a page
+                self.sentences.update(ids=list(some), metadatas=[{"status": status}] * len(some))
         updated = replace(record, status=status, superseded_by=superseded_by, pinned=True)
         self.put_document(updated)
         return updated
@@ -154,7 +194,7 @@ class ChromaStore:
         return _record(got["metadatas"][0]) if got["ids"] else None
 
     def documents(self) -> list[DocumentRecord]:
-        return [_record(meta) for meta in self.docs.get(include=["metadatas"])["metadatas"]]
+        return [_record(meta) for meta in self._read(self.docs, ["metadatas"])["metadatas"]]
 
     def live_chunk_ids(self) -> set[str]:
         return {cid for record in self.documents() for cid in record.chunk_ids}

@@ -6,7 +6,7 @@ import re
 
 from assistant.ingest.catalog import CatalogEntry
 from assistant.ingest.cleaning import Line, clean_lines
-from assistant.ingest.markers import TIAO, squeeze
+from assistant.ingest.markers import BIAN, JIE, TIAO, ZHANG, is_heading_like, squeeze
 from assistant.ingest.structure.base import ParsedDocument, Part, Unit
 from assistant.ingest.structure.cases import parse_case
 from assistant.ingest.structure.collection import split_by_titles, toc_titles
@@ -16,6 +16,11 @@ from assistant.ingest.structure.outline import OutlineParser
 _ISSUES = re.compile(r"关于印发《(.+?)》的通知")
 _AUTHOR = re.compile(r"^[（(]\s*作者[:：]\s*(.+?)[)）]$")
 _REG_TITLE = re.compile(r"^(.+?)[（(]第[^）)]+条[）)]$")
+_FORMS = ("法", "条例", "规定", "办法", "规则", "细则", "决定", "章程")  # names of law and regulation forms
+# a title ending in one, 规定（试行） too: what makes a text without articles a regulation (决定 there is
+# mostly a policy: 中共中央关于…的决定)
+_FORM_TITLE = re.compile(r"(法|条例|规定|办法|规则|细则)([（(][^）)]*[）)])*$")
+_DATED = re.compile(r"[（(]\d{4}-\d{2}-\d{2}[）)]$")  # a file name's version date: 某某规定(1986-02-18)
 
 __all__ = ["ParsedDocument", "Part", "Unit", "detect_kind", "parse_document"]
 
@@ -30,10 +35,37 @@ def detect_kind(lines: list[Line], name: str = "") -> str:
         return "regulation_collection"
     if any(_AUTHOR.match(line.text) for line in lines[-3:]):
         return "interpretation"
-    articles = sum(1 for line in lines if TIAO.match(line.text))
-    if articles >= 3 and any(w in head for w in ("条例", "规定", "法", "规则", "办法")):
+    if _is_regulation(lines, head, name):
         return "regulation"
     return "policy"
+
+
+def _is_regulation(lines: list[Line], head: str, name: str) -> bool:
+    """Articles (第X条), with or without chapters, under a title naming a law or regulation form or holding
+    most of the text. Without articles only the title can say: it must end in such a form (older State
+    Council regulations number their provisions 一、/（一） or not at all)."""
+    articles = sum(1 for line in lines if TIAO.match(line.text))
+    if articles >= 3:
+        return any(w in head for w in _FORMS) or _article_share(lines) >= 2 / 3
+    if articles:
+        return False
+    title = next((line.text for line in lines[:3] if line.heading), lines[0].text)
+    return any(_FORM_TITLE.search(squeeze(t)) for t in (title, _DATED.sub("", name)))
+
+
+def _article_share(lines: list[Line]) -> float:
+    """Share of the body's characters (title and headings aside) inside articles: from a 第X条 line to
+    the next heading."""
+    inside = total = 0
+    in_article = False
+    for line in lines[1:]:
+        if line.heading or (any(p.match(line.text) for p in (BIAN, ZHANG, JIE)) and is_heading_like(line.text)):
+            in_article = False
+            continue
+        in_article = in_article or bool(TIAO.match(line.text))
+        total += len(line.text)
+        inside += len(line.text) if in_article else 0
+    return inside / total if total else 0.0
 
 
 def parse_document(raw: str, kind: str = "", entry: CatalogEntry | None = None,

@@ -38,8 +38,13 @@ class OutlineParser:
         self.stack: dict[str, str] = {}
         self.units: list[Unit] = []
         self.current: Unit | None = None
+        self.items_are_units = kind != "regulation"
 
     def parse(self, lo: int, hi: int, preamble_label: str = "序言") -> list[Unit]:
+        # in a regulation 一、/（一） are items of an article, unless it has no articles: then (older State
+        # Council regulations) they number its provisions, each cited on its own as in a policy
+        self.items_are_units = self.kind != "regulation" or not any(TIAO.match(self.lines[i].text)
+                                                                     for i in range(lo, hi))
         for i in range(lo, hi):
             self._line(i, hi, preamble_label)
         self._close(hi)
@@ -76,7 +81,7 @@ class OutlineParser:
                 rest = squeeze(text[len(pattern.match(text).group(0)):])
                 self._set(level, f"{pattern.match(text).group(0)} {rest}".strip())
                 return
-        if not in_article and self.kind != "regulation":
+        if not in_article and self.items_are_units:
             for level, pattern in (("l1", L1), ("l2", L2)):
                 if pattern.match(text):
                     if is_heading_like(text) and not _has_body_after(text):
