@@ -344,3 +344,49 @@ def test_refresher_keeps_every_served_knowledge_base_fresh_and_drops_deleted_one
     with pytest.raises(UnknownKnowledgeBaseError):
         kbs.get("jiwei")
     assert app.state.retriever.search(QUESTION, k=3)  # default untouched throughout
+
+
+@pytest.mark.slow  # a chroma run server, CLI runs and two API workers on two shared cores
+def test_knowledge_base_changes_reach_every_worker(tmp_path):
+    """Two uvicorn workers on one Chroma server: an upload to jiwei through one worker is found by the other;
+    jiwei deleted by the CLI is a 404 on both."""
+    from tests.processes import ApiServer, ChromaServer, fake_env, run_cli
+    from tests.servers import free_port
+    from tests.test_chroma_server import _pinned_workers, _wait
+
+    chroma = ChromaServer(tmp_path / "chroma-data", free_port(), tmp_path / "chroma.log").start()
+    env = fake_env(tmp_path, chroma.url, ASSISTANT_ADMIN_KEY=ADMIN, ASSISTANT_CORPUS_DIR=str(tmp_path / "uploads"),
+                   ASSISTANT_REFRESH_SECONDS="0.5")
+    api = ApiServer(free_port(), env, tmp_path / "api.log", tmp_path)
+    workers: dict = {}
+    try:
+        for kb, (prefix, amount, _) in KBS.items():
+            corpus = corpus_for(tmp_path / kb, prefix, "某市", amount)
+            run_cli("ingest", str(corpus), "--kb", kb, env=env, cwd=tmp_path)
+        api.start()
+        workers = _pinned_workers(api.url)
+        first, second = workers.values()
+
+        def found(client, kb: str, text: str) -> bool:
+            r = client.post("/api/search", json={"query": "青石镇乡镇干部交通补贴", "k": 10, "kb": kb}, headers=ADMIN_AUTH)
+            return r.status_code == 200 and any(text in p["text"] for p in r.json()["results"])
+
+        assert not found(second, "jiwei", "一千二百元")  # jiwei now open on the second worker too
+        notice = NOTICE.format(city="青石镇", amount="一千二百元").replace("工作补贴", "交通补贴")
+        r = first.post("/api/documents", params={"kb": "jiwei"}, headers=ADMIN_AUTH,
+                       files={"file": ("qingshi.md", notice.encode())})
+        assert r.status_code == 201, r.text
+        assert found(first, "jiwei", "一千二百元")
+        print(f"\nupload to jiwei visible on the other worker after {_wait(lambda: found(second, 'jiwei', '一千二百元'), 10):.2f} s")
+        assert not found(second, "default", "一千二百元")
+
+        run_cli("kb", "delete", "jiwei", "--yes", env=env, cwd=tmp_path)
+        for client in workers.values():
+            _wait(lambda c=client: c.post("/api/search", json={"query": QUESTION, "kb": "jiwei"},
+                                          headers=ADMIN_AUTH).status_code == 404, 10)
+            assert client.post("/api/search", json={"query": QUESTION}).status_code == 200
+    finally:
+        for client in workers.values():
+            client.close()
+        api.stop()
+        chroma.stop()
