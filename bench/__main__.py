@@ -1,13 +1,15 @@
-"""`python -m bench benchmark …` (latency, throughput, memory, cold start and ingest against the embedder)
-or `python -m bench soak …` (good and hostile requests for minutes: no 5xx, no leak, still ready)."""
+"""`python -m bench benchmark …` (latency, throughput, memory, cold start and ingest against the embedder),
+`python -m bench soak …` (good and hostile requests for minutes: no 5xx, no leak, still ready) or
+`python -m bench scale …` (index size, memory, snapshot, refresh and search at 1×, 10×, 30× the corpus) or
+`python -m bench kbs …` (a worker's memory with 1, 2 and 4 knowledge bases)."""
 
 from __future__ import annotations
 
 import sys
 
-from bench import run_benchmark, run_soak
+from bench import kb_memory, run_benchmark, run_soak, scale
 
-COMMANDS = {"benchmark": run_benchmark.main, "soak": run_soak.main}
+COMMANDS = {"benchmark": run_benchmark.main, "soak": run_soak.main, "scale": scale.main, "kbs": kb_memory.main}
 
 
 def main(argv: list[str]) -> int:
