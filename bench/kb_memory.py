@@ -26,6 +26,7 @@ from bench.scale import SHARED
 from bench.server import ServerProcess
 
 ADMIN = "bench-admin-key-0123456789abcdef"
+BASE_MB, PER_KB_MB = 500, 70  # the budget docs/knowledge-bases.md states: base + per further served knowledge base
 QUESTION = "乡镇干部工作补贴标准是多少？"
 SITUATION = "我在推进试点项目时为了赶工期，经班子集体研究后先行实施，没有收任何好处，后来出了差错，能否容错？"
 
@@ -75,18 +76,21 @@ def main(argv: list[str]) -> int:
         for start in ("store", "cache") if count > 1 else ("store",):
             with ServerProcess(settings) as server:
                 ask(server.url, "default")
-                rows.append((f"{count} in the index, 1 asked (default)", start, settle(server), server.peak_rss_mb()))
+                rows.append((f"{count} in the index, 1 asked (default)", start, settle(server), server.peak_rss_mb(), 1))
                 for asked in (2, 4) if count > 1 else ():
                     for kb in kbs[1:asked]:
                         ask(server.url, kb)
-                    rows.append((f"{count} in the index, {asked} asked", start, settle(server), server.peak_rss_mb()))
+                    rows.append((f"{count} in the index, {asked} asked", start, settle(server), server.peak_rss_mb(),
+                                 asked))
     print(f"Worker memory (one `assistant serve` process, embedder {args.embedder}, {os.cpu_count()} cores); each "
           "knowledge base is ../shared/corpus (21 documents, 1,440 chunks, 4,595 sentence vectors); "
           "asked = a search, a chat and a tolerance screening in it")
     base = rows[0][2]
-    print(f"{'':40s} {'snapshots from':>14s} {'RSS MB':>8s} {'+ vs 1 KB':>10s} {'peak MB':>8s}")
-    for label, start, rss, peak in rows:
-        print(f"{label:40s} {start:>14s} {rss:8.0f} {rss - base:10.0f} {peak or 0:8.0f}")
+    print(f"{'':40s} {'snapshots from':>14s} {'RSS MB':>8s} {'+ vs 1 KB':>10s} {'peak MB':>8s} {'budget MB':>10s}")
+    for label, start, rss, peak, asked in rows:
+        budget = BASE_MB + PER_KB_MB * (asked - 1)
+        print(f"{label:40s} {start:>14s} {rss:8.0f} {rss - base:10.0f} {peak or 0:8.0f} {budget:10d} "
+              f"{'within' if rss <= budget else 'OVER'}")
     return 0
 
 
