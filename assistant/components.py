@@ -3,6 +3,10 @@ answerer, tolerance screener, chat dispatcher, course-pack builder, document ser
 
 Each part is built once, on first use, and shared by everyone who asks (the API's lifespan and
 dependencies, the CLI, the evaluation). Nothing is wired together after construction.
+
+One `Components` serves one knowledge base (`kb`); the parts that take seconds or tens of megabytes to
+load — embedding model, jieba, the tolerance reader's dictionary overlay, the chat model — are shared by
+the `Components` of every knowledge base of a process (`sibling`, used by assistant/knowledge_bases.py).
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from functools import cached_property
+from pathlib import Path
 from typing import TypeVar
 
 from langchain_core.embeddings import Embeddings
@@ -20,6 +25,7 @@ from assistant.chat import Chat
 from assistant.course import CoursePackBuilder
 from assistant.documents.service import DocumentService
 from assistant.embeddings import build_embeddings, model_id
+from assistant.errors import IndexMissingError, UnknownKnowledgeBaseError
 from assistant.grounding.llm import build_chat_model
 from assistant.ingest.pipeline import Ingestor
 from assistant.retrieval.hybrid import HybridRetriever
@@ -27,25 +33,52 @@ from assistant.retrieval.refusal import RULE_THRESHOLD, RefusalJudge
 from assistant.retrieval.snapshot_cache import SnapshotCache
 from assistant.settings import Settings
 from assistant.store import ChromaStore
+from assistant.store.knowledge_bases import PARTS, check_new_name, collection_name
 from assistant.tokenizer import Tokenizer
+from assistant.tolerance.factors import FactorAnalyzer
+from assistant.tolerance.lexicon import Negation
 from assistant.tolerance.service import ToleranceService
+from assistant.validation import DEFAULT_KB
 
 T = TypeVar("T")
+SHARED = ("embeddings", "tokenizer", "chat_model", "factor_analyzer")  # loaded once per process, for every KB
 
 
-def open_store(settings: Settings, create: bool = False) -> ChromaStore:
-    """The store: on the Chroma server when ASSISTANT_CHROMA_URL is set, else embedded in index_dir."""
-    return ChromaStore(settings.index_dir, settings.collection, model_id(settings), create=create,
-                       url=settings.chroma_url)
+def open_store(settings: Settings, create: bool = False, kb: str = DEFAULT_KB) -> ChromaStore:
+    """A knowledge base's store: on the Chroma server when ASSISTANT_CHROMA_URL is set, else embedded in
+    index_dir. `create`: make it when missing; else a knowledge base the store lacks is UnknownKnowledgeBaseError
+    (the default one keeps its 503 telling the operator to run assistant ingest)."""
+    if kb != DEFAULT_KB:
+        if create:
+            check_new_name(kb)
+        elif kb.endswith(PARTS[1:]):  # another knowledge base's sentence or document collection
+            raise _unknown(kb)
+    try:
+        return ChromaStore(settings.index_dir, collection_name(settings.collection, kb), model_id(settings),
+                           create=create, url=settings.chroma_url)
+    except IndexMissingError:
+        if kb == DEFAULT_KB:
+            raise
+        raise _unknown(kb) from None
+
+
+def snapshot_folder(settings: Settings, kb: str) -> Path:
+    """Where a knowledge base's snapshot is cached: each its own folder (a cache keeps only its newest)."""
+    return settings.index_dir / "snapshots" / ("" if kb == DEFAULT_KB else f"kb.{kb}")
+
+
+def _unknown(kb: str) -> UnknownKnowledgeBaseError:
+    return UnknownKnowledgeBaseError(f"没有名为「{kb}」的知识库：可用 assistant kb list 查看，assistant kb create 新建")
 
 
 class Components:
     """Settings in, parts out (one instance per process, or per CLI command)."""
 
     def __init__(self, settings: Settings, store: ChromaStore, embeddings: Embeddings | None = None,
-                 tokenizer: Tokenizer | None = None):
+                 tokenizer: Tokenizer | None = None, kb: str = DEFAULT_KB):
         self.settings = settings
         self.store = store
+        self.kb = kb
         if embeddings is not None:
             self.embeddings = embeddings
         if tokenizer is not None:
@@ -54,17 +87,29 @@ class Components:
         self._lock = threading.RLock()
 
     @classmethod
-    def load(cls, settings: Settings, create: bool = False) -> Components:
-        """Open the store now (so a missing index is reported at once); the rest is built on first use."""
-        return cls(settings, open_store(settings, create=create))
+    def load(cls, settings: Settings, create: bool = False, kb: str = DEFAULT_KB,
+             shared: dict[str, object] | None = None) -> Components:
+        """Open the store now (so a missing index is reported at once); the rest is built on first use.
+        `shared`: heavy parts already loaded (`shared_parts()` of another Components), used as they are."""
+        parts = cls(settings, open_store(settings, create=create, kb=kb), kb=kb)
+        parts.__dict__.update(shared or {})  # the cached properties' values
+        return parts
 
     @classmethod
     def reopen(cls, old: Components) -> Components:
         """The store opened afresh (its collections were made anew), keeping the parts that take seconds to
         load: the embedding model, jieba and the chat model."""
-        fresh = cls(old.settings, open_store(old.settings), old.embeddings, old.tokenizer)
-        fresh.__dict__["chat_model"] = old.chat_model
-        return fresh
+        return cls.load(old.settings, kb=old.kb, shared=old.shared_parts())
+
+    def shared_parts(self) -> dict[str, object]:
+        """The parts every knowledge base of a process shares (loaded now if they were not yet)."""
+        return {name: getattr(self, name) for name in SHARED}
+
+    @property
+    def corpus_dir(self) -> Path:
+        """Where uploads to this knowledge base are kept: the corpus directory for `default`, else
+        `<corpus_dir>/.kb/<name>/` (a hidden folder: an ingest of the corpus directory skips it)."""
+        return self.settings.corpus_dir if self.kb == DEFAULT_KB else self.settings.corpus_dir / ".kb" / self.kb
 
     # --- the parts everything else is made of ---------------------------------------------------------
     @cached_property
@@ -79,6 +124,11 @@ class Components:
     def chat_model(self):
         """The LangChain chat model for answers, screenings and course packs, or None (extractive mode)."""
         return build_chat_model(self.settings)
+
+    @cached_property
+    def factor_analyzer(self) -> FactorAnalyzer:
+        """The tolerance screener's reader; its negation words overlay jieba's dictionary (not a second copy)."""
+        return FactorAnalyzer(negation=Negation(base=self.tokenizer.dictionary()))
 
     def _once(self, name: str, build: Callable[[], T]) -> T:
         with self._lock:
@@ -95,7 +145,7 @@ class Components:
         def build() -> HybridRetriever:
             s = self.settings
             where = s.chroma_url or str(s.index_dir.resolve())
-            cache = SnapshotCache(s.index_dir / "snapshots", f"{where}|{s.collection}|{self.store.model}")
+            cache = SnapshotCache(snapshot_folder(s, self.kb), f"{where}|{collection_name(s.collection, self.kb)}|{self.store.model}")
             return HybridRetriever(self.store, self.embeddings, self.tokenizer, snapshot_cache=cache)
 
         return self._once("retriever", build)
@@ -109,7 +159,8 @@ class Components:
         return self._once("answerer", build)
 
     def tolerance(self) -> ToleranceService:
-        return self._once("tolerance", lambda: ToleranceService(self.retriever(), self.chat_model))
+        return self._once("tolerance", lambda: ToleranceService(self.retriever(), self.chat_model,
+                                                                   self.factor_analyzer))
 
     def chat(self) -> Chat:
         return self._once("chat", lambda: Chat(self.answerer(), self.tolerance()))
@@ -124,9 +175,13 @@ class Components:
         """Document management; each change makes this process's retriever (if it built one) pick it up."""
         s = self.settings
         return self._once("documents", lambda: DocumentService(
-            self.ingestor(), s.corpus_dir, s.upload_max_mb * 1024 * 1024, on_change=self._refresh_retriever))
+            self.ingestor(), self.corpus_dir, s.upload_max_mb * 1024 * 1024, on_change=self._refresh_retriever))
+
+    def refresh(self) -> bool:
+        """This process's retriever picks up index changes, if it was built (else nothing to keep fresh);
+        True when it reloaded."""
+        retriever = self._built.get("retriever")
+        return retriever.refresh() if retriever is not None else False
 
     def _refresh_retriever(self) -> None:
-        retriever = self._built.get("retriever")
-        if retriever is not None:
-            retriever.refresh()
+        self.refresh()

@@ -46,6 +46,16 @@ class NotFoundError(AssistantError):
     status = 404
 
 
+class UnknownKnowledgeBaseError(NotFoundError):
+    """A knowledge base the store does not hold."""
+
+
+class ForbiddenError(AssistantError):
+    """The caller may not use this (a knowledge base outside its widget key's scope)."""
+
+    status = 403
+
+
 class TopicNotCoveredError(NotFoundError):
     """Retrieval shows the corpus knows nothing on a course-pack topic."""
 

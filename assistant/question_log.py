@@ -3,7 +3,8 @@ falls short. Off unless ASSISTANT_QUESTION_LOG_DIR is set.
 
 One JSON object per line, one file per UTC day (`questions-YYYY-MM-DD.jsonl`): time, request id, route,
 the question as asked, refused, mode, confidence, the cited documents (not their text) and, for tolerance
-screenings, the outlook. Never the client's address, headers, cookies, widget key or the other turns.
+screenings, the outlook; `kb` when the question was asked of a knowledge base other than `default` (a log
+written before knowledge bases existed reads the same). Never the client's address, headers, cookies, widget key or the other turns.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from fastapi import Request
 
 from assistant.grounding.passage import Passage
 from assistant.settings import Settings
+from assistant.validation import DEFAULT_KB
 
 log = logging.getLogger("assistant.questions")
 FILE_NAME = re.compile(r"^questions-(\d{4}-\d{2}-\d{2})\.jsonl$")
@@ -101,6 +103,9 @@ class QuestionLog(NoQuestionLog):
                      "citations": [_cited(c) for c in citations]}
             if outlook:
                 entry["outlook"] = outlook
+            kb = getattr(request.state, "kb", DEFAULT_KB)  # set by the API's dependencies
+            if kb != DEFAULT_KB:
+                entry["kb"] = kb
             self._append(now.date(), (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8"))
         except Exception as err:  # noqa: BLE001 - the log must never cost the user an answer
             self._failed(err)

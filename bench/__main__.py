@@ -1,14 +1,20 @@
-"""`python -m bench benchmark …` (latency, throughput, memory, cold start and ingest against the embedder),
-`python -m bench soak …` (good and hostile requests for minutes: no 5xx, no leak, still ready) or
-`python -m bench fit-refusal …` (the refusal decision, with its curve on questions it was not fitted to)."""
+"""`python -m bench COMMAND …`, the measurement tooling beside the product:
+
+- benchmark: latency, throughput, memory, cold start and ingest against the embedder;
+- soak: good and hostile requests for minutes (no 5xx, no leak, still ready);
+- fit-refusal: the refusal decision, with its curve on questions it was not fitted to;
+- scale: index size, memory, snapshot, refresh and search at 1×, 10×, 30× the corpus;
+- kbs: a worker's memory with 1, 2 and 4 knowledge bases.
+"""
 
 from __future__ import annotations
 
 import sys
 
-from bench import fit_refusal, run_benchmark, run_soak
+from bench import fit_refusal, kb_memory, run_benchmark, run_soak, scale
 
-COMMANDS = {"benchmark": run_benchmark.main, "soak": run_soak.main, "fit-refusal": fit_refusal.main}
+COMMANDS = {"benchmark": run_benchmark.main, "soak": run_soak.main, "fit-refusal": fit_refusal.main,
+            "scale": scale.main, "kbs": kb_memory.main}
 
 
 def main(argv: list[str]) -> int:

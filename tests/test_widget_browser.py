@@ -271,3 +271,18 @@ def test_too_many_questions_show_the_429_message(page, index):
         assert "提问过于频繁，请稍后再试" in message.inner_text()
         assert "秒后" in message.inner_text()  # Retry-After is exposed to the widget
         save(page, "widget-429.png")
+
+
+def test_data_kb_asks_that_knowledge_base_and_a_key_without_it_is_told_why(page, base_url):
+    """data-kb on the script tag goes into the request; the key "demo" (origins only: default only) gets the 403."""
+    def with_kb(route):
+        response = route.fetch()
+        route.fulfill(response=response, body=response.text().replace('data-key="demo"', 'data-key="demo" data-kb="jiwei"'))
+
+    page.route("**/demo", with_kb)
+    bodies: list[str] = []
+    page.on("request", lambda r: bodies.append(r.post_data) if r.url.endswith("/api/chat/stream") else None)
+    page.goto(f"{base_url}/demo")
+    message = ask(page, ANSWERABLE)
+    assert json.loads(bodies[0])["kb"] == "jiwei"
+    assert "error" in message.get_attribute("class") and "无权使用知识库「jiwei」" in message.inner_text()

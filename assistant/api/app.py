@@ -13,6 +13,7 @@ from assistant.api import errors, observability, refresher
 from assistant.api.chat_router import router as chat_router
 from assistant.api.course_router import router as course_router
 from assistant.api.documents_router import router as documents_router
+from assistant.api.kb_router import router as kb_router
 from assistant.api.openai_router import router as openai_router
 from assistant.api.search_router import router as search_router
 from assistant.api.tolerance_router import router as tolerance_router
@@ -30,6 +31,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.settings = settings
         app.state.components = app.state.retriever = app.state.chat = None
         app.state.load_error = None
+        refresher.registry(app, settings)  # app.state.kbs: every knowledge base, opened on first use
         try:
             refresher.load_services(app, settings)
         except AssistantError as err:  # keep serving: /healthz answers, the rest says what to do
@@ -48,6 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(tolerance_router)
     app.include_router(course_router)
     app.include_router(documents_router)
+    app.include_router(kb_router)
     widget.install(app, settings)  # /widget.js, /demo; key/origin checks, CORS, rate limit on the chat API
 
     @app.get("/healthz", tags=["运维"])

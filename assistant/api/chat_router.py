@@ -18,8 +18,8 @@ from pydantic import BaseModel
 
 from assistant.answer.types import Done
 from assistant.api.chat_schemas import ChatRequest
-from assistant.api.deps import ChatDep
-from assistant.api.schemas import ErrorResponse, filters_of
+from assistant.api.deps import KnowledgeBaseDep
+from assistant.api.schemas import KB_ERRORS, ErrorResponse, filters_of
 from assistant.chat import ChatReply
 from assistant.errors import AssistantError
 
@@ -27,7 +27,8 @@ router = APIRouter(tags=["问答"])
 log = logging.getLogger("assistant.api")
 ERRORS = {422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}}
 # the widget access checks (assistant/widget/access.py) on /api/chat, /api/chat/stream and /api/search
-WIDGET_ERRORS = {**ERRORS, 403: {"model": ErrorResponse, "description": "该来源未获授权使用此组件密钥"},
+WIDGET_ERRORS = {**ERRORS, **KB_ERRORS,
+                 403: {"model": ErrorResponse, "description": "该来源未获授权使用此组件密钥，或无权使用该知识库"},
                  429: {"model": ErrorResponse, "description": "提问过于频繁（见 Retry-After）"}}
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
@@ -50,8 +51,9 @@ def guarded(lines: Iterator[str]) -> Iterator[str]:
 
 
 @router.post("/api/chat", response_model=ChatReply, responses=WIDGET_ERRORS)
-async def chat(body: ChatRequest, service: ChatDep, request: Request) -> ChatReply:
-    """A cited answer, or a refusal listing the closest passages."""
+async def chat(body: ChatRequest, kb: KnowledgeBaseDep, request: Request) -> ChatReply:
+    """A cited answer from the knowledge base, or a refusal listing the closest passages."""
+    service = await kb.chat(body.kb)
     answer = await run_in_threadpool(service.answer, body.question, body.turns(), filters_of(body.filters))
     request.app.state.metrics.observe_answer(answer.refused, answer.mode, answer.notice, answer.confidence)
     request.app.state.question_log.answer(request, body.question, answer)
@@ -59,8 +61,9 @@ async def chat(body: ChatRequest, service: ChatDep, request: Request) -> ChatRep
 
 
 @router.post("/api/chat/stream", responses={**WIDGET_ERRORS, 200: {"content": {"text/event-stream": {}}}})
-async def chat_stream(body: ChatRequest, service: ChatDep, request: Request) -> StreamingResponse:
+async def chat_stream(body: ChatRequest, kb: KnowledgeBaseDep, request: Request) -> StreamingResponse:
     """The same answer as server-sent events: citations, then text deltas, then done."""
+    service = await kb.chat(body.kb)
     rest = service.stream(body.question, body.turns(), filters_of(body.filters))
     # retrieval runs up to the first event off the event loop; errors there still get a proper status
     first = await run_in_threadpool(next, rest)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from assistant.answer.types import Mode, Turn
-from assistant.api.schemas import SearchFilters
+from assistant.api.schemas import KbField, SearchFilters
 from assistant.grounding.passage import Passage
-from assistant.validation import QuestionText, check
+from assistant.validation import DEFAULT_KB, KbName, QuestionText, check
 
 MAX_TURNS = 20
 MAX_TURN_CHARS = 8000
@@ -27,6 +27,7 @@ class ChatRequest(BaseModel):
     history: list[ChatMessage] | None = Field(None, max_length=MAX_TURNS, title="对话历史",
                                               description=f"此前的对话，最多 {MAX_TURNS} 条，按时间顺序")
     filters: SearchFilters | None = None
+    kb: KbName = KbField
 
     def turns(self) -> list[Turn]:
         return [Turn(m.role, m.content) for m in self.history or []]
@@ -46,7 +47,8 @@ class CompletionMessage(BaseModel):
 
 
 class CompletionRequest(BaseModel):
-    """OpenAI's request body; sampling options are accepted and ignored. `filters` is our extension."""
+    """OpenAI's request body; sampling options are accepted and ignored. `filters` and `kb` are our extensions;
+    the knowledge base may also be named by the model, `policy-assistant:NAME` (as GET /v1/models lists them)."""
 
     model_config = ConfigDict(extra="allow")
     model: str = DEFAULT_MODEL
@@ -54,6 +56,17 @@ class CompletionRequest(BaseModel):
                                               description="最后一条须为 user 的问题（1–2000 字）")
     stream: bool = False
     filters: SearchFilters | None = None
+    kb: KbName | None = Field(None, description=f"知识库（默认 {DEFAULT_KB}，或由 model 写作 {DEFAULT_MODEL}:知识库 指定）")
+
+    @model_validator(mode="after")
+    def _kb_of_model(self) -> CompletionRequest:
+        named = model_kb(self.model)
+        if named is not None:
+            check(KbName, named, error=ValueError)
+            if self.kb is not None and self.kb != named:
+                raise ValueError(f"model 指定的知识库「{named}」与 kb「{self.kb}」不一致")
+            self.kb = named
+        return self
 
     @field_validator("messages")
     @classmethod
@@ -70,6 +83,12 @@ class CompletionRequest(BaseModel):
         """Earlier user/assistant messages, the last 20 (front ends send the whole conversation)."""
         earlier = [Turn(m.role, m.text()) for m in self.messages[:-1] if m.role in ("user", "assistant")]
         return earlier[-MAX_TURNS:]
+
+
+def model_kb(model: str) -> str | None:
+    """The knowledge base a model name `policy-assistant:NAME` names (None for any other model name)."""
+    prefix = f"{DEFAULT_MODEL}:"
+    return model[len(prefix):] if model.startswith(prefix) else None
 
 
 class CompletionChoice(BaseModel):

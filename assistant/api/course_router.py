@@ -16,12 +16,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from assistant.api.deps import CourseDep
-from assistant.api.schemas import ErrorResponse
+from assistant.api.deps import KnowledgeBaseDep
+from assistant.api.schemas import KB_ERRORS, ErrorResponse, KbField
 from assistant.course.docx import render_docx
 from assistant.course.layout import file_stem
 from assistant.course.markdown import render_markdown
 from assistant.course.types import CoursePack, TopicText
+from assistant.validation import KbName
 
 router = APIRouter(tags=["课程讲义"])
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -33,6 +34,7 @@ class CoursePackRequest(BaseModel):
     max_provisions: int = Field(20, ge=1, le=MAX_PROVISIONS, description=f"最多引用的条文数，1–{MAX_PROVISIONS}")
     include_cases: bool = Field(True, description="是否收录相关案例")
     format: Literal["markdown", "docx"] = Field("markdown", description="markdown 或 docx")
+    kb: KbName = KbField
 
 
 class CoursePackResponse(BaseModel):
@@ -47,10 +49,12 @@ def attachment(filename: str) -> str:
 
 
 @router.post("/api/course-pack", response_model=CoursePackResponse,
-             responses={404: {"model": ErrorResponse}, 422: {"model": ErrorResponse},
-                        503: {"model": ErrorResponse}, 200: {"content": {DOCX_TYPE: {}}}})
-async def course_pack(body: CoursePackRequest, builder: CourseDep) -> CoursePackResponse | Response:
-    """A cited course pack on the topic, as Markdown (JSON) or as a Word file."""
+             responses={**KB_ERRORS, 404: {"model": ErrorResponse, "description": "没有该知识库，或它不涉及该主题"},
+                        422: {"model": ErrorResponse}, 503: {"model": ErrorResponse},
+                        200: {"content": {DOCX_TYPE: {}}}})
+async def course_pack(body: CoursePackRequest, kb: KnowledgeBaseDep) -> CoursePackResponse | Response:
+    """A cited course pack on the topic from the knowledge base, as Markdown (JSON) or as a Word file."""
+    builder = await kb.course(body.kb)
     pack = await run_in_threadpool(builder.build, body.topic, body.max_provisions, body.include_cases)
     if body.format == "docx":
         data = await run_in_threadpool(render_docx, pack)

@@ -1,18 +1,23 @@
-"""Dependencies of the routers: the parts the app loaded (assistant/components.py), or why there are none."""
+"""Dependencies of the routers: the parts the app loaded (assistant/components.py), or why there are none;
+and the request's knowledge base, once the caller is found to be allowed it."""
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 
 from assistant.chat import Chat
 from assistant.components import Components
 from assistant.course import CoursePackBuilder
 from assistant.documents.service import DocumentService
-from assistant.errors import IndexMissingError
+from assistant.errors import ForbiddenError, IndexMissingError
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.tolerance import ToleranceService
+from assistant.validation import DEFAULT_KB
+from assistant.widget.access import KEY_HEADER
 
 
 def get_components(request: Request) -> Components:
@@ -27,28 +32,54 @@ def get_components(request: Request) -> Components:
 ComponentsDep = Annotated[Components, Depends(get_components)]
 
 
-def get_retriever(parts: ComponentsDep) -> HybridRetriever:
-    return parts.retriever()
+# --- knowledge bases ------------------------------------------------------------------------------------
+def is_admin(request: Request) -> bool:
+    """`Authorization: Bearer <admin key>` or `X-Admin-Key: <admin key>`, compared in constant time."""
+    key = request.app.state.settings.admin_key.get_secret_value()
+    given = request.headers.get("x-admin-key", "")
+    auth = request.headers.get("authorization", "")
+    if auth[:7].lower() == "bearer ":
+        given = auth[7:].strip()
+    return bool(key and given) and hmac.compare_digest(given.encode(), key.encode())
 
 
-def get_chat(parts: ComponentsDep) -> Chat:
-    return parts.chat()
+class KnowledgeBase:
+    """The request's knowledge base (the `kb` its body or query names, `default` when none): checked against
+    what the caller may use (assistant/widget/access.py: 403), then opened (unknown → 404). The request's
+    `state.kb` names it for the question log."""
+
+    def __init__(self, request: Request):
+        self.request = request
+
+    def may_use(self, kb: str) -> bool:
+        """Whether this caller may ask knowledge base `kb` (the admin key: any)."""
+        allowed = self.request.app.state.widget_access.kbs_for(self.request.headers.get(KEY_HEADER))
+        return kb in allowed or "*" in allowed or is_admin(self.request)
+
+    def parts(self, kb: str | None) -> Components:
+        """The parts of the named knowledge base, if this caller may use it (blocking: opens it when new)."""
+        kb = kb or DEFAULT_KB
+        if not self.may_use(kb):
+            raise ForbiddenError(f"无权使用知识库「{kb}」：请联系管理员把它加入此组件密钥的可用知识库")
+        self.request.state.kb = kb
+        if kb == DEFAULT_KB:
+            return get_components(self.request)
+        return self.request.app.state.kbs.get(kb)
+
+    async def retriever(self, kb: str | None) -> HybridRetriever:
+        return await run_in_threadpool(lambda: self.parts(kb).retriever())
+
+    async def chat(self, kb: str | None) -> Chat:
+        return await run_in_threadpool(lambda: self.parts(kb).chat())
+
+    async def tolerance(self, kb: str | None) -> ToleranceService:
+        return await run_in_threadpool(lambda: self.parts(kb).tolerance())
+
+    async def course(self, kb: str | None) -> CoursePackBuilder:
+        return await run_in_threadpool(lambda: self.parts(kb).course())
+
+    async def documents(self, kb: str | None) -> DocumentService:
+        return await run_in_threadpool(lambda: self.parts(kb).documents())
 
 
-def get_tolerance(parts: ComponentsDep) -> ToleranceService:
-    return parts.tolerance()
-
-
-def get_course(parts: ComponentsDep) -> CoursePackBuilder:
-    return parts.course()
-
-
-def get_documents(parts: ComponentsDep) -> DocumentService:
-    return parts.documents()
-
-
-RetrieverDep = Annotated[HybridRetriever, Depends(get_retriever)]
-ChatDep = Annotated[Chat, Depends(get_chat)]
-ToleranceDep = Annotated[ToleranceService, Depends(get_tolerance)]
-CourseDep = Annotated[CoursePackBuilder, Depends(get_course)]
-DocumentsDep = Annotated[DocumentService, Depends(get_documents)]
+KnowledgeBaseDep = Annotated[KnowledgeBase, Depends(KnowledgeBase)]

@@ -1,47 +1,44 @@
 """/api/documents: list, upload, re-status and withdraw documents (admin key required).
 
 The key is checked before the request body is read (the upload is parsed by hand for that reason), so
-nobody without it can make the server store even a temporary file.
+nobody without it can make the server store even a temporary file. Every route works on one knowledge base,
+`?kb=NAME` (default: `default`).
 """
 
 from __future__ import annotations
 
-import hmac
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
-from assistant.api.deps import DocumentsDep
+from assistant.api.deps import KnowledgeBaseDep, is_admin
 from assistant.api.schemas import ErrorResponse
 from assistant.errors import RejectedUploadError, UploadTooLargeError
 from assistant.types import DocumentRecord
+from assistant.validation import DEFAULT_KB, KbName
 
 router = APIRouter(tags=["文档管理"])
 ERRORS = {401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}, 422: {"model": ErrorResponse},
-          503: {"model": ErrorResponse}}
+          503: {"model": ErrorResponse}, 404: {"model": ErrorResponse, "description": "没有该知识库（或该文档）"}}
 TEXT_FIELDS = ("kind", "title", "status", "supersedes", "replace")
 
 
 def require_admin(request: Request) -> None:
     """`Authorization: Bearer <key>` or `X-Admin-Key: <key>`, compared in constant time."""
-    key = request.app.state.settings.admin_key.get_secret_value()
-    if not key:
+    if not request.app.state.settings.admin_key.get_secret_value():
         raise HTTPException(403, "文档管理接口未启用：请设置 ASSISTANT_ADMIN_KEY")
-    given = request.headers.get("x-admin-key", "")
-    auth = request.headers.get("authorization", "")
-    if auth[:7].lower() == "bearer ":
-        given = auth[7:].strip()
-    if not given or not hmac.compare_digest(given.encode(), key.encode()):
+    if not is_admin(request):
         raise HTTPException(401, "需要有效的管理密钥（请求头 Authorization: Bearer <密钥>）",
                             headers={"WWW-Authenticate": "Bearer"})
 
 
 Admin = [Depends(require_admin)]
+KbQuery = Annotated[KbName, Query(alias="kb", description=f"知识库（默认 {DEFAULT_KB}）")]
 
 
 class DocumentOut(BaseModel):
@@ -98,14 +95,16 @@ UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-dat
 
 
 @router.get("/api/documents", response_model=DocumentList, dependencies=Admin, responses=ERRORS)
-async def list_documents(service: DocumentsDep) -> DocumentList:
-    """Every document of the index."""
+async def list_documents(kb: KnowledgeBaseDep, name: KbQuery = DEFAULT_KB) -> DocumentList:
+    """Every document of the knowledge base."""
+    service = await kb.documents(name)
     return DocumentList(documents=[DocumentOut.of(r) for r in await run_in_threadpool(service.list)])
 
 
 @router.get("/api/documents/{doc_id:path}", response_model=DocumentOut, dependencies=Admin,
             responses={**ERRORS, 404: {"model": ErrorResponse}})
-async def get_document(doc_id: str, service: DocumentsDep) -> DocumentOut:
+async def get_document(doc_id: str, kb: KnowledgeBaseDep, name: KbQuery = DEFAULT_KB) -> DocumentOut:
+    service = await kb.documents(name)
     return DocumentOut.of(await run_in_threadpool(service.get, doc_id))
 
 
@@ -113,8 +112,9 @@ async def get_document(doc_id: str, service: DocumentsDep) -> DocumentOut:
              openapi_extra=UPLOAD_BODY, responses={**ERRORS, 400: {"model": ErrorResponse},
                                                    404: {"model": ErrorResponse}, 409: {"model": ErrorResponse},
                                                    413: {"model": ErrorResponse}, 415: {"model": ErrorResponse}})
-async def upload_document(request: Request, service: DocumentsDep) -> UploadResult:
+async def upload_document(request: Request, kb: KnowledgeBaseDep, name: KbQuery = DEFAULT_KB) -> UploadResult:
     """Upload one file (multipart field `file`) and index it; searchable as soon as this returns."""
+    service = await kb.documents(name)
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > service.max_bytes + 65536:
         raise UploadTooLargeError(f"文件超过上限 {service.max_bytes // (1024 * 1024)} MB")
@@ -142,8 +142,10 @@ async def upload_document(request: Request, service: DocumentsDep) -> UploadResu
               openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                   "schema": StatusChange.model_json_schema()}}}},
               responses={**ERRORS, 400: {"model": ErrorResponse}, 404: {"model": ErrorResponse}})
-async def change_status(doc_id: str, request: Request, service: DocumentsDep) -> DocumentOut:
+async def change_status(doc_id: str, request: Request, kb: KnowledgeBaseDep,
+                        name: KbQuery = DEFAULT_KB) -> DocumentOut:
     """Mark a document in force or superseded (search ranks it below its successor at once)."""
+    service = await kb.documents(name)
     try:  # read by hand, after the key check: FastAPI would parse a declared body before the dependencies
         body = StatusChange.model_validate_json(await request.body())
     except ValidationError as err:
@@ -153,7 +155,8 @@ async def change_status(doc_id: str, request: Request, service: DocumentsDep) ->
 
 @router.delete("/api/documents/{doc_id:path}", response_model=Withdrawn, dependencies=Admin,
                responses={**ERRORS, 404: {"model": ErrorResponse}})
-async def delete_document(doc_id: str, service: DocumentsDep) -> Withdrawn:
+async def delete_document(doc_id: str, kb: KnowledgeBaseDep, name: KbQuery = DEFAULT_KB) -> Withdrawn:
     """Withdraw a document: out of the index at once; its uploaded file is moved aside, not deleted."""
+    service = await kb.documents(name)
     removed = await run_in_threadpool(service.remove, doc_id)
     return Withdrawn(deleted=removed.document.doc_id, note=removed.note)

@@ -3,7 +3,8 @@ so existing chat front ends can talk to the assistant.
 
 The last message must be the user's question; earlier user/assistant messages are the history (the last
 20 are used), system messages are ignored, sampling options are accepted and ignored. Extensions:
-- request: `filters` as in /api/search;
+- request: `filters` as in /api/search; the knowledge base as `kb` or as the model `policy-assistant:NAME`
+  (GET /v1/models lists those the caller may use);
 - response: top-level `citations` (the same objects as /api/chat: n, text, doc_id, title, doc_number,
   issuer, date, section, article, status, score), plus `refused`, `mode` and `notice`. When streaming,
   the first chunk carries `citations` and the last one `refused`, `mode` and `notice`.
@@ -20,14 +21,17 @@ from collections.abc import Iterator
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
 
 from assistant.answer.types import Delta, Done
 from assistant.api.chat_router import ERRORS, SSE_HEADERS, guarded, sse
 from assistant.api.chat_schemas import DEFAULT_MODEL, Completion, CompletionChoice, CompletionRequest
-from assistant.api.deps import ChatDep
-from assistant.api.schemas import filters_of
+from assistant.api.deps import KnowledgeBaseDep
+from assistant.api.schemas import KB_ERRORS, filters_of
+from assistant.errors import AssistantError
 from assistant.grounding.passage import Passage
 from assistant.grounding.text import marker_numbers
+from assistant.validation import DEFAULT_KB
 
 router = APIRouter(tags=["OpenAI 兼容"])
 
@@ -50,9 +54,11 @@ def _chunk(cid: str, model: str, created: int, delta: dict, finish: str | None =
             "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
 
 
-@router.post("/v1/chat/completions", response_model=Completion, responses={**ERRORS, 200: {"content": {"text/event-stream": {}}}})
-async def completions(body: CompletionRequest, service: ChatDep, request: Request) -> Completion | StreamingResponse:
+@router.post("/v1/chat/completions", response_model=Completion,
+             responses={**ERRORS, **KB_ERRORS, 200: {"content": {"text/event-stream": {}}}})
+async def completions(body: CompletionRequest, kb: KnowledgeBaseDep, request: Request) -> Completion | StreamingResponse:
     """An answer in OpenAI's chat.completion (or chat.completion.chunk stream) format."""
+    service = await kb.chat(body.kb)
     filters = filters_of(body.filters)
     cid, created, model = f"chatcmpl-{uuid.uuid4().hex}", int(time.time()), body.model or DEFAULT_MODEL
     if not body.stream:
@@ -86,8 +92,26 @@ async def completions(body: CompletionRequest, service: ChatDep, request: Reques
     return StreamingResponse(guarded(lines()), media_type="text/event-stream", headers=SSE_HEADERS)
 
 
-@router.get("/v1/models")
-def models() -> dict:
-    """The one model this server offers (front ends ask before chatting)."""
-    return {"object": "list", "data": [{"id": DEFAULT_MODEL, "object": "model", "created": 0,
-                                        "owned_by": "policy-assistant"}]}
+class Model(BaseModel):
+    id: str
+    object: str = "model"
+    created: int = 0
+    owned_by: str = "policy-assistant"
+
+
+class ModelList(BaseModel):
+    object: str = "list"
+    data: list[Model]
+
+
+@router.get("/v1/models", response_model=ModelList)
+async def models(kb: KnowledgeBaseDep, request: Request) -> ModelList:
+    """The models this server offers (front ends ask before chatting): `policy-assistant` (the default
+    knowledge base) and `policy-assistant:NAME` for each other knowledge base the caller may use."""
+    try:
+        names = await run_in_threadpool(request.app.state.kbs.names)
+    except AssistantError:  # the store is down: the default model still names something to ask
+        names = []
+    ids = [DEFAULT_MODEL] * kb.may_use(DEFAULT_KB) + [
+        f"{DEFAULT_MODEL}:{n}" for n in names if n != DEFAULT_KB and kb.may_use(n)]
+    return ModelList(data=[Model(id=i) for i in ids])

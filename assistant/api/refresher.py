@@ -1,9 +1,11 @@
 """Keeps every worker's index in step with the store, and brings an app that started without one to ready.
 
-Each API process holds its own snapshot (HybridRetriever: chunks, BM25 over the stored tokens, vectors).
-Every ASSISTANT_REFRESH_SECONDS a background task asks the store for the documents' stamp and rebuilds the
-snapshot when it changed; while the app has no index (the store was down or empty at start), it tries to
-load it again. The work runs in a thread, so the event loop never waits on Chroma.
+Each API process holds its own snapshot (HybridRetriever: chunks, BM25 over the stored tokens, vectors) of
+every knowledge base it serves. Every ASSISTANT_REFRESH_SECONDS a background task asks the store for the
+documents' stamp of each and rebuilds a snapshot when it changed; while the app has no default index (the
+store was down or empty at start), it tries to load it again. Another knowledge base is opened by its first
+request (assistant/knowledge_bases.py) and, once deleted from the store, forgotten. The work runs in a thread,
+so the event loop never waits on Chroma.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from contextlib import asynccontextmanager, suppress
 from anyio import to_thread
 from fastapi import FastAPI
 
-from assistant.components import Components
 from assistant.errors import AssistantError, StoreUnavailableError
+from assistant.knowledge_bases import KnowledgeBases
 from assistant.settings import Settings
 from assistant.tolerance import ToleranceService
+from assistant.validation import DEFAULT_KB
 
 log = logging.getLogger("assistant.api")
 
@@ -29,13 +32,26 @@ def load_services(app: FastAPI, settings: Settings) -> None:
 
     Raises AssistantError (store down, no index…) and leaves app.state as it was.
     """
-    old = getattr(app.state, "components", None)
-    # the model and jieba take seconds to load: a store opened again keeps them
-    parts = Components.load(settings) if old is None else Components.reopen(old)
-    retriever, chat = parts.retriever(), parts.chat()
+    kbs = registry(app, settings)
+    # the model and jieba take seconds to load: a store opened again keeps them (as does every knowledge base)
+    kbs.forget(DEFAULT_KB)
+    parts = kbs.get(DEFAULT_KB)
+    try:
+        retriever, chat = parts.retriever(), parts.chat()
+    except AssistantError:
+        kbs.forget(DEFAULT_KB)
+        raise
     app.state.components, app.state.retriever, app.state.chat = parts, retriever, chat
     app.state.load_error = None
     threading.Thread(target=_warm, args=(parts.tolerance(),), name="tolerance-warm-up", daemon=True).start()
+
+
+def registry(app: FastAPI, settings: Settings) -> KnowledgeBases:
+    """The app's knowledge bases (app.state.kbs), made on first use."""
+    kbs = getattr(app.state, "kbs", None)
+    if kbs is None:
+        kbs = app.state.kbs = KnowledgeBases(settings)
+    return kbs
 
 
 WARM_UP_SITUATION = "我在推进试点项目时为了赶工期，经班子集体研究后先行实施，没有收任何好处，后来出了差错，能否容错？"
@@ -78,24 +94,52 @@ def refresh_once(app: FastAPI, settings: Settings) -> str:
         return "reopened"
 
 
+def refresh_others(app: FastAPI, settings: Settings) -> dict[str, str]:
+    """One check of every other knowledge base this process has opened: name → 'refreshed', 'unchanged',
+    'reopened' or 'forgotten' (deleted from the store). A store that is down raises."""
+    kbs = registry(app, settings)
+    done = {}
+    for kb, parts in kbs.loaded().items():
+        if kb == DEFAULT_KB:
+            continue
+        try:
+            done[kb] = "refreshed" if parts.refresh() else "unchanged"  # only what a request has loaded
+        except StoreUnavailableError:
+            raise
+        except AssistantError:  # its collections deleted, or made anew: open it again if it is still there
+            kbs.forget(kb)
+            if kb in kbs.names():
+                kbs.get(kb).retriever()
+                done[kb] = "reopened"
+            else:
+                done[kb] = "forgotten"
+    return done
+
+
 async def keep_fresh(app: FastAPI, settings: Settings) -> None:
-    """Check every refresh_seconds until cancelled; failures are logged once per distinct message."""
-    failing = None
+    """Check every refresh_seconds until cancelled: the default knowledge base, then the others (each even
+    when the other failed); failures are logged once per distinct message."""
+    failing: dict[str, str | None] = {"default": None, "others": None}
     while True:
         await asyncio.sleep(settings.refresh_seconds)
-        try:
-            # not abandoned on cancel: shutdown waits for a check under way, nothing touches app.state after
-            what = await to_thread.run_sync(refresh_once, app, settings)
-        except Exception as err:
-            if str(err) != failing:
-                log.warning("index refresh failed: %s", err, exc_info=not isinstance(err, AssistantError))
-            failing = str(err)
-            continue
-        if failing is not None:
-            log.info("index refresh recovered")
-            failing = None
-        if what != "unchanged":
-            log.info("index %s: %d chunks", what, len(app.state.retriever.chunks))
+        for step, check in (("default", refresh_once), ("others", refresh_others)):
+            try:
+                # not abandoned on cancel: shutdown waits for a check under way, nothing touches app.state after
+                what = await to_thread.run_sync(check, app, settings)
+            except Exception as err:
+                if str(err) != failing[step]:
+                    log.warning("index refresh failed: %s", err, exc_info=not isinstance(err, AssistantError))
+                failing[step] = str(err)
+                continue
+            if failing[step] is not None:
+                log.info("index refresh recovered")
+                failing[step] = None
+            if step == "default" and what != "unchanged":
+                log.info("index %s: %d chunks", what, len(app.state.retriever.chunks))
+            elif step == "others":
+                for kb, change in what.items():
+                    if change != "unchanged":
+                        log.info("knowledge base %s %s", kb, change)
 
 
 @asynccontextmanager

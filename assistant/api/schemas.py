@@ -7,7 +7,10 @@ from pydantic import BaseModel, Field
 
 from assistant.grounding.passage import Passage
 from assistant.retrieval.hybrid import Filters
-from assistant.validation import QuestionText
+from assistant.validation import DEFAULT_KB, KbName, QuestionText
+
+# the `kb` field of every request that reads a knowledge base
+KbField = Field(DEFAULT_KB, description=f"知识库（默认 {DEFAULT_KB}；组件密钥只能用它获准的知识库）")
 
 
 class SearchFilters(BaseModel):
@@ -30,6 +33,7 @@ class SearchRequest(BaseModel):
     query: QuestionText
     k: int = Field(5, ge=1, le=50, title="条数", description="返回条数，1–50")
     filters: SearchFilters | None = None
+    kb: KbName = KbField
 
 
 class SearchResponse(BaseModel):
@@ -38,3 +42,8 @@ class SearchResponse(BaseModel):
 
 class ErrorResponse(BaseModel):
     detail: str
+
+
+# a request naming a knowledge base its caller may not use, or one the store does not hold
+KB_ERRORS = {403: {"model": ErrorResponse, "description": "无权使用该知识库（或来源未获授权）"},
+             404: {"model": ErrorResponse, "description": "没有该知识库"}}

@@ -6,15 +6,16 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
 from assistant.api.chat_router import WIDGET_ERRORS
-from assistant.api.deps import RetrieverDep
-from assistant.api.schemas import SearchRequest, SearchResponse, filters_of
+from assistant.api.deps import KnowledgeBaseDep
+from assistant.api.schemas import KB_ERRORS, SearchRequest, SearchResponse, filters_of
 from assistant.grounding.passage import Passage
 
 router = APIRouter(tags=["检索"])
 
 
-@router.post("/api/search", response_model=SearchResponse, responses=WIDGET_ERRORS)
-async def search(body: SearchRequest, retriever: RetrieverDep) -> SearchResponse:
-    """The k best passages, best first (`n` is the rank)."""
+@router.post("/api/search", response_model=SearchResponse, responses={**WIDGET_ERRORS, **KB_ERRORS})
+async def search(body: SearchRequest, kb: KnowledgeBaseDep) -> SearchResponse:
+    """The k best passages of the knowledge base, best first (`n` is the rank)."""
+    retriever = await kb.retriever(body.kb)
     hits = await run_in_threadpool(retriever.search, body.query, body.k, filters_of(body.filters))
     return SearchResponse(results=[Passage.from_hit(n, h) for n, h in enumerate(hits, 1)])

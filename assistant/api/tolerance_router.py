@@ -8,10 +8,11 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, BeforeValidator, Field
 
-from assistant.api.deps import ToleranceDep
-from assistant.api.schemas import ErrorResponse
+from assistant.api.deps import KnowledgeBaseDep
+from assistant.api.schemas import KB_ERRORS, ErrorResponse, KbField
 from assistant.tolerance.service import MAX_CHARS, MIN_CHARS, MIN_HAN, check_situation
 from assistant.tolerance.types import ToleranceAssessment
+from assistant.validation import KbName
 
 router = APIRouter(tags=["容错初筛"])
 
@@ -29,13 +30,15 @@ SituationText = Annotated[str, BeforeValidator(check_situation), Field(
 
 class ToleranceRequest(BaseModel):
     situation: SituationText
+    kb: KbName = KbField
 
 
 @router.post("/api/tolerance", response_model=ToleranceAssessment,
-             responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}})
-async def tolerance(body: ToleranceRequest, service: ToleranceDep, request: Request) -> ToleranceAssessment:
+             responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}, **KB_ERRORS})
+async def tolerance(body: ToleranceRequest, kb: KnowledgeBaseDep, request: Request) -> ToleranceAssessment:
     """Factors read from the situation, an outlook with cited reasoning, the rules, similar cases,
     the procedure and what still needs saying. The decision rests with the Party organisation."""
+    service = await kb.tolerance(body.kb)
     result = await run_in_threadpool(service.assess, body.situation)
     request.app.state.question_log.tolerance(request, body.situation, result)
     return result

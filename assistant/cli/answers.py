@@ -9,21 +9,21 @@ from typing import Annotated, Literal
 import typer
 from rich.markup import escape
 
-from assistant.cli.common import IndexDir, console, run, settings
+from assistant.cli.common import IndexDir, Kb, console, run, settings
 from assistant.errors import AssistantError
 
 Format = Literal["markdown", "docx"]
 
 
 def ask(question: str, as_json: Annotated[bool, typer.Option("--json", help="输出与 /api/chat 相同的 JSON")] = False,
-        index_dir: IndexDir = None) -> None:
+        index_dir: IndexDir = None, kb: Kb = "default") -> None:
     """提问：回答中的 [n] 指所列条文（未配置大模型时为摘录式回答；依据不足时拒答）。"""
     from assistant.components import Components
     from assistant.validation import QuestionText, check
 
     def action():
         check(QuestionText, question)
-        return Components.load(settings(index_dir)).chat().answer(question)
+        return Components.load(settings(index_dir), kb=kb).chat().answer(question)
 
     answer = run(action)
     if as_json:
@@ -48,7 +48,7 @@ def ask(question: str, as_json: Annotated[bool, typer.Option("--json", help="输
 def tolerance(situation: Annotated[str, typer.Argument(help="您的情况（中文，20–3000 字）：做了什么、为什么、怎么决策的、"
                                                              "有没有得到好处、后果如何")],
               as_json: Annotated[bool, typer.Option("--json", help="输出与 /api/tolerance 相同的 JSON")] = False,
-              index_dir: IndexDir = None) -> None:
+              index_dir: IndexDir = None, kb: Kb = "default") -> None:
     """容错初筛：逐项对照“三个区分开来”等规定，给出带出处的初步看法（是否容错由党组织决定）。"""
     from assistant.cli.tolerance_report import print_assessment
     from assistant.components import Components
@@ -59,7 +59,7 @@ def tolerance(situation: Annotated[str, typer.Argument(help="您的情况（中�
             check_situation(situation)
         except ValueError as err:
             raise AssistantError(str(err)) from None
-        return Components.load(settings(index_dir)).tolerance().assess(situation)
+        return Components.load(settings(index_dir), kb=kb).tolerance().assess(situation)
 
     result = run(action)
     if as_json:
@@ -73,7 +73,7 @@ def course_pack(topic: Annotated[str, typer.Argument(help="讲义主题，如「
                 output: Annotated[Path | None, typer.Option("-o", "--output", help="输出文件（默认按主题命名）")] = None,
                 max_provisions: Annotated[int, typer.Option("--max-provisions", min=1, max=60, help="最多引用的条文数")] = 20,
                 cases: Annotated[bool, typer.Option("--cases/--no-cases", help="是否收录相关案例")] = True,
-                index_dir: IndexDir = None) -> None:
+                index_dir: IndexDir = None, kb: Kb = "default") -> None:
     """生成课程讲义：逐字引用的重点条文、相关案例、重要概念、讨论题和资料来源（Markdown 或 Word）。"""
     from assistant.components import Components
     from assistant.course.docx import render_docx
@@ -85,7 +85,7 @@ def course_pack(topic: Annotated[str, typer.Argument(help="讲义主题，如「
     def action():
         subject = check(TopicText, topic).strip()
         check(Format, fmt)
-        pack = Components.load(settings(index_dir)).course().build(subject, max_provisions, cases)
+        pack = Components.load(settings(index_dir), kb=kb).course().build(subject, max_provisions, cases)
         data = render_docx(pack) if fmt == "docx" else render_markdown(pack).encode("utf-8")
         target = output or Path(f"{file_stem(subject)}.{FORMATS[fmt]}")
         try:

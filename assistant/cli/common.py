@@ -18,6 +18,7 @@ console = Console()
 err_console = Console(stderr=True)
 
 IndexDir = Annotated[Path | None, typer.Option("--index-dir", help="索引目录（默认 ASSISTANT_INDEX_DIR 或 index/）")]
+Kb = Annotated[str, typer.Option("--kb", help="知识库（默认 default；见 assistant kb list）")]
 
 
 def settings(index_dir: Path | None = None, **overrides) -> Settings:

@@ -10,13 +10,13 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from assistant.cli.common import IndexDir, console, err_console, run, settings
+from assistant.cli.common import IndexDir, Kb, console, err_console, run, settings
 from assistant.errors import AssistantError
 
 
 def ingest(paths: Annotated[list[Path] | None, typer.Argument(help="文件或目录，默认 corpus/")] = None,
-           index_dir: IndexDir = None) -> None:
-    """把语料按文件结构切分、向量化并写入索引（增量：未改动的文件不重复处理）。"""
+           index_dir: IndexDir = None, kb: Kb = "default") -> None:
+    """把语料按文件结构切分、向量化并写入索引（增量：未改动的文件不重复处理）；--kb 指定的知识库不存在时新建。"""
     from assistant.components import Components
 
     def action():
@@ -25,7 +25,7 @@ def ingest(paths: Annotated[list[Path] | None, typer.Argument(help="文件或目
         missing = [p for p in targets if not p.exists()]
         if missing:
             raise AssistantError("路径不存在：" + "、".join(map(str, missing)))
-        parts = Components.load(config, create=True)
+        parts = Components.load(config, create=True, kb=kb)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=err_console, transient=True) as progress:
             task = progress.add_task("向量化", total=None)
@@ -48,11 +48,11 @@ def ingest(paths: Annotated[list[Path] | None, typer.Argument(help="文件或目
         console.print(f"[yellow]跳过[/yellow] {name}：{reason}")
 
 
-def stats(index_dir: IndexDir = None) -> None:
+def stats(index_dir: IndexDir = None, kb: Kb = "default") -> None:
     """索引概况：文档、片段、向量模型。"""
     from assistant.components import open_store
 
-    store = run(lambda: open_store(settings(index_dir)))
+    store = run(lambda: open_store(settings(index_dir), kb=kb))
     records = run(store.documents)
     table = Table("文档", "类型", "状态", "片段", "入库时间")
     for r in sorted(records, key=lambda r: r.doc_id):
@@ -63,7 +63,7 @@ def stats(index_dir: IndexDir = None) -> None:
 
 
 def search(query: str, k: Annotated[int, typer.Option("--k", min=1, max=50)] = 5,
-           as_json: Annotated[bool, typer.Option("--json")] = False, index_dir: IndexDir = None) -> None:
+           as_json: Annotated[bool, typer.Option("--json")] = False, index_dir: IndexDir = None, kb: Kb = "default") -> None:
     """检索与问题最相关的条文片段。"""
     from assistant.components import Components
     from assistant.grounding.passage import Passage
@@ -71,7 +71,7 @@ def search(query: str, k: Annotated[int, typer.Option("--k", min=1, max=50)] = 5
 
     def action():
         check(QuestionText, query)
-        return Components.load(settings(index_dir)).retriever().search(query, k=k)
+        return Components.load(settings(index_dir), kb=kb).retriever().search(query, k=k)
 
     hits = run(action)
     if as_json:

@@ -16,5 +16,6 @@ __all__ = ["install"]
 def install(app: FastAPI, settings: Settings) -> None:
     """Serve the widget and guard the widget-facing API routes (see access.py for the rules)."""
     app.include_router(router)
-    app.add_middleware(WidgetGuard, access=WidgetAccess(settings.widget_keys),
-                       limiter=RateLimiter(settings.widget_rate_per_minute))
+    # also read by the API's dependencies: which knowledge bases a key may ask
+    app.state.widget_access = access = WidgetAccess(settings.widget_keys, settings.open_kbs)
+    app.add_middleware(WidgetGuard, access=access, limiter=RateLimiter(settings.widget_rate_per_minute))

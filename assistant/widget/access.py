@@ -9,6 +9,11 @@ Rules, for POST /api/chat, /api/chat/stream and /api/search:
 - a CORS preflight (OPTIONS) carries no key, so it is granted when some key allows the origin;
 - requests without `Origin` (curl, server to server) pass as before;
 - requests carrying a key or an `Origin` are rate-limited per (key, client address) → 429 with `Retry-After`.
+
+Which knowledge bases a request may ask (`kbs_for`, checked by the API's dependencies on every route that
+takes `kb`): a known key, those listed under its `kbs` (a key given as a plain list of origins, or without
+`kbs`: `default` only); no key, or one not configured: ASSISTANT_OPEN_KBS (`default` unless set; `*` for
+all); the admin key: all of them.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from assistant.validation import normalise_origin
+from assistant.settings import WidgetKey
+from assistant.validation import DEFAULT_KB, normalise_origin
 from assistant.widget.ratelimit import RateLimiter
 
 WIDGET_PATHS = frozenset({"/api/chat", "/api/chat/stream", "/api/search"})
@@ -28,10 +34,19 @@ LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 class WidgetAccess:
-    """The key → allowed origins table; empty means development mode (loopback origins only)."""
+    """The key → allowed origins table (empty means development mode: loopback origins only), and each key's
+    knowledge bases."""
 
-    def __init__(self, keys: dict[str, list[str]]):
-        self.keys = {key: {normalise_origin(o) for o in origins} - {None} for key, origins in keys.items()}
+    def __init__(self, keys: dict[str, list[str] | WidgetKey], open_kbs: list[str] = (DEFAULT_KB,)):
+        scopes = {key: scope if isinstance(scope, WidgetKey) else WidgetKey(origins=scope)
+                  for key, scope in keys.items()}
+        self.keys = {key: {normalise_origin(o) for o in s.origins} - {None} for key, s in scopes.items()}
+        self.key_kbs = {key: frozenset(s.kbs or [DEFAULT_KB]) for key, s in scopes.items()}
+        self.open_kbs = frozenset(open_kbs)
+
+    def kbs_for(self, key: str | None) -> frozenset[str]:
+        """The knowledge bases a request with this widget key (or none) may ask; `*` in it means all."""
+        return self.key_kbs.get(key or "", self.open_kbs)
 
     @property
     def development(self) -> bool:

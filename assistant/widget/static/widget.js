@@ -1,6 +1,7 @@
 /*
  * 政策问答助手 · 门户嵌入组件
  *   <script src="https://助手地址/widget.js" data-key="…" async></script>
+ *   (data-kb="NAME": ask that knowledge base instead of default; the key must be allowed it)
  *
  * A floating button and a chat panel inside a Shadow DOM (the page's CSS cannot reach in, ours cannot leak
  * out). Answers stream from POST /api/chat/stream (fetch + ReadableStream: EventSource cannot POST).
@@ -20,6 +21,7 @@
   }
   if (!script || document.querySelector(TAG)) return; // one widget per page
   var key = script.getAttribute("data-key") || "";
+  var kb = script.getAttribute("data-kb") || ""; // empty: the default knowledge base
   var base = new URL(".", script.src).href; // the assistant's address: wherever this file came from
 
   var CSS = [
@@ -327,7 +329,8 @@
       var response = await fetch(base + "api/chat/stream", {
         method: "POST", mode: "cors", credentials: "omit",
         headers: { "Content-Type": "application/json", "Accept": "text/event-stream", "X-Widget-Key": key },
-        body: JSON.stringify({ question: question, history: history.slice(-MAX_HISTORY) })
+        body: JSON.stringify(kb ? { question: question, history: history.slice(-MAX_HISTORY), kb: kb }
+                                : { question: question, history: history.slice(-MAX_HISTORY) })
       });
       if (!response.ok) {
         var detail = "";
