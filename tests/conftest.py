@@ -86,11 +86,24 @@ def shared_tokenizer(monkeypatch) -> Tokenizer:
     The instance is shared by every test that asks for it; `add_words` on it is visible to the others.
     """
     tokenizer = _session_tokenizer()
-    monkeypatch.setattr(assistant.components, "Tokenizer", lambda: tokenizer)
+    monkeypatch.setattr(assistant.components, "Tokenizer", lambda *args: tokenizer)
     return tokenizer
 
 
-SEED_CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+SEED_CORPUS = Path(__file__).resolve().parent / "data" / "seed-corpus"  # one document: fast to index
+BUNDLED_CORPUS = Path(__file__).resolve().parents[1] / "corpus"  # the public knowledge base the project ships
+
+
+@pytest.fixture(scope="session")
+def bundled_index(tmp_path_factory) -> Settings:
+    """Settings on an index of the bundled corpus/ with the real embedder, built once per session as a new
+    installation builds it: empty embedding cache, every vector from corpus/embeddings.npz (no model call)."""
+    root = tmp_path_factory.mktemp("bundled")
+    settings = Settings(index_dir=root / "index", embedding_cache=root / "cache.sqlite")
+    report = Components.load(settings, create=True).ingestor().run([BUNDLED_CORPUS])
+    assert report.documents == 20 and not report.skipped, report
+    assert report.embedded <= 0.01 * (report.chunks + report.sentences), report  # as tests/test_bundled_corpus.py
+    return settings
 
 
 @pytest.fixture(scope="session")

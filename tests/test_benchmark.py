@@ -29,7 +29,7 @@ def test_quick_benchmark(tmp_path, embedding_cache):
     tiny.write_text("\n".join(source.splitlines()[:30]), encoding="utf-8")
     out = tmp_path / "bench.json"
     done = subprocess.run([sys.executable, "-m", "bench", "benchmark", "--quick",
-                           "--corpus", str(tiny.parent), "--json", str(out)], cwd=SEED_CORPUS.parent,
+                           "--corpus", str(tiny.parent), "--json", str(out)], cwd=SEED_CORPUS.parents[2],
                           env=settings_env(settings), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     for heading in ("入库 vs 模型本身", "HTTP 延迟", "地板 = 模型单条查询向量化的 p50", "冷启动到 /readyz 200", "目标"):

@@ -1,17 +1,18 @@
 """Command line: `assistant ingest | stats | search | ask | tolerance | course-pack | serve | eval |
-eval-tolerance | questions | documents …`, one module per command group."""
+eval-tolerance | questions | documents … | embeddings …`, one module per command group."""
 
 from __future__ import annotations
 
 import typer
 
-from assistant.cli import answers, documents, evaluate, index, operations
+from assistant.cli import answers, documents, embeddings, evaluate, index, operations
 
 app = typer.Typer(help="政策知识助手：检索中文政策文本并给出带出处的回答", no_args_is_help=True,
                   pretty_exceptions_enable=False)
 for group in (index, answers, operations, evaluate):
     group.register(app)
 app.add_typer(documents.app, name="documents")
+app.add_typer(embeddings.app, name="embeddings")
 
 
 def main() -> None:  # pragma: no cover
