@@ -2,7 +2,8 @@
 answerer, tolerance screener, chat dispatcher, course-pack builder, document service and ingestor.
 
 Each part is built once, on first use, and shared by everyone who asks (the API's lifespan and
-dependencies, the CLI, the evaluation). Nothing is wired together after construction.
+dependencies, the CLI, the evaluation). Nothing is wired together after construction. Each service's module is
+imported when the service is first built: `assistant ingest` never loads the answerer, BM25 or course packs.
 """
 
 from __future__ import annotations
@@ -10,24 +11,23 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from functools import cached_property
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from langchain_core.embeddings import Embeddings
 
-from assistant.answer import Answerer
-from assistant.answer.llm import LLMAnswerer
-from assistant.chat import Chat
-from assistant.course import CoursePackBuilder
-from assistant.documents.service import DocumentService
 from assistant.embeddings import build_embeddings, model_id
-from assistant.grounding.llm import build_chat_model
-from assistant.ingest.pipeline import Ingestor
-from assistant.retrieval.hybrid import HybridRetriever
-from assistant.retrieval.snapshot_cache import SnapshotCache
 from assistant.settings import Settings
 from assistant.store import ChromaStore
 from assistant.tokenizer import Tokenizer
-from assistant.tolerance.service import ToleranceService
+
+if TYPE_CHECKING:
+    from assistant.answer import Answerer
+    from assistant.chat import Chat
+    from assistant.course import CoursePackBuilder
+    from assistant.documents.service import DocumentService
+    from assistant.ingest.pipeline import Ingestor
+    from assistant.retrieval.hybrid import HybridRetriever
+    from assistant.tolerance.service import ToleranceService
 
 T = TypeVar("T")
 
@@ -72,11 +72,13 @@ class Components:
 
     @cached_property
     def tokenizer(self) -> Tokenizer:
-        return Tokenizer()
+        return Tokenizer(self.settings.index_dir)  # jieba's dictionary cache lives beside the index
 
     @cached_property
     def chat_model(self):
         """The LangChain chat model for answers, screenings and course packs, or None (extractive mode)."""
+        from assistant.grounding.llm import build_chat_model
+
         return build_chat_model(self.settings)
 
     def _once(self, name: str, build: Callable[[], T]) -> T:
@@ -87,10 +89,15 @@ class Components:
 
     # --- services -----------------------------------------------------------------------------------
     def ingestor(self) -> Ingestor:
+        from assistant.ingest.pipeline import Ingestor
+
         return self._once("ingestor", lambda: Ingestor(self.store, self.embeddings, self.tokenizer,
                                                         self.settings.chunk_max_chars, self._refresh_retriever))
 
     def retriever(self) -> HybridRetriever:
+        from assistant.retrieval.hybrid import HybridRetriever
+        from assistant.retrieval.snapshot_cache import SnapshotCache
+
         def build() -> HybridRetriever:
             s = self.settings
             where = s.chroma_url or str(s.index_dir.resolve())
@@ -100,6 +107,9 @@ class Components:
         return self._once("retriever", build)
 
     def answerer(self) -> Answerer:
+        from assistant.answer import Answerer
+        from assistant.answer.llm import LLMAnswerer
+
         def build() -> Answerer:
             llm = LLMAnswerer(self.chat_model) if self.chat_model is not None else None
             return Answerer(self.retriever(), self.settings.answer_top_k, self.settings.refuse_threshold, llm)
@@ -107,18 +117,26 @@ class Components:
         return self._once("answerer", build)
 
     def tolerance(self) -> ToleranceService:
+        from assistant.tolerance.service import ToleranceService
+
         return self._once("tolerance", lambda: ToleranceService(self.retriever(), self.chat_model))
 
     def chat(self) -> Chat:
+        from assistant.chat import Chat
+
         return self._once("chat", lambda: Chat(self.answerer(), self.tolerance()))
 
     def course(self) -> CoursePackBuilder:
+        from assistant.course import CoursePackBuilder
+
         s = self.settings
         return self._once("course", lambda: CoursePackBuilder(self.retriever(), self.tokenizer, s.answer_top_k,
                                                                s.refuse_threshold, self.chat_model))
 
     def documents(self) -> DocumentService:
         """Document management; each change makes this process's retriever (if it built one) pick it up."""
+        from assistant.documents.service import DocumentService
+
         s = self.settings
         return self._once("documents", lambda: DocumentService(
             self.ingestor(), s.corpus_dir, s.upload_max_mb * 1024 * 1024, on_change=self._refresh_retriever))

@@ -1,13 +1,14 @@
-"""`python -m bench benchmark …` (latency, throughput, memory, cold start and ingest against the embedder)
-or `python -m bench soak …` (good and hostile requests for minutes: no 5xx, no leak, still ready)."""
+"""`python -m bench benchmark …` (latency, throughput, memory, cold start and ingest against the embedder),
+`python -m bench soak …` (good and hostile requests for minutes: no 5xx, no leak, still ready) or
+`python -m bench startup …` (`assistant --help`, cold start, unchanged re-ingest, first ingest)."""
 
 from __future__ import annotations
 
 import sys
 
-from bench import run_benchmark, run_soak
+from bench import run_benchmark, run_soak, startup
 
-COMMANDS = {"benchmark": run_benchmark.main, "soak": run_soak.main}
+COMMANDS = {"benchmark": run_benchmark.main, "soak": run_soak.main, "startup": startup.main}
 
 
 def main(argv: list[str]) -> int:

@@ -33,6 +33,7 @@ def load_services(app: FastAPI, settings: Settings) -> None:
     # the model and jieba take seconds to load: a store opened again keeps them
     parts = Components.load(settings) if old is None else Components.reopen(old)
     retriever, chat = parts.retriever(), parts.chat()
+    parts.tokenizer.load()  # jieba's dictionary (0.3 s from its cache in the index directory): ready means ready
     app.state.components, app.state.retriever, app.state.chat = parts, retriever, chat
     app.state.load_error = None
     threading.Thread(target=_warm, args=(parts.tolerance(),), name="tolerance-warm-up", daemon=True).start()
