@@ -12,7 +12,23 @@ from contextlib import suppress
 from importlib import resources
 from pathlib import Path
 
-import jieba
+
+def _import_jieba():
+    """jieba imports pkg_resources only to open its own data files, and opens them itself when that import fails;
+    in a venv with setuptools < 81 pkg_resources is there and takes 0.2 s to import (it scans every installed
+    distribution). Hidden for that one import unless something already loaded it."""
+    hidden = "pkg_resources" not in sys.modules
+    if hidden:
+        sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # makes `import pkg_resources` fail
+    try:
+        import jieba
+    finally:
+        if hidden:
+            del sys.modules["pkg_resources"]
+    return jieba
+
+
+jieba = _import_jieba()
 
 TOKENIZER_VERSION = "jieba-search-v1"
 EXPANSION_WEIGHT = 0.5  # weight of the official wording added for a question's colloquial words (retrieval, answers)
