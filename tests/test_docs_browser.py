@@ -16,7 +16,7 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="需要 Debian 的
 sync_api = pytest.importorskip("playwright.sync_api")
 
 DOCS_IMAGES = Path(__file__).resolve().parents[1] / "docs" / "images"
-README_QUESTION = "党员参加赌博怎么处分？"
+README_QUESTION = "受到严重警告处分多久不能提拔？"
 # every name resolves to nothing except the loopback address: no CDN, no font host, no validator can answer
 NO_NETWORK = "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
 
@@ -105,11 +105,12 @@ def test_readme_screenshot_of_the_widget_answering(offline, bundled_index):
     import os
 
     with running_app(bundled_index) as url:
-        offline.set_viewport_size({"width": 1100, "height": 780})
+        offline.set_viewport_size({"width": 1100, "height": 900})
         offline.goto(f"{url}/demo")
         answer = ask(offline, README_QUESTION)
         assert "bot" in answer.get_attribute("class") and answer.locator(".marker").count() >= 1
         offline.wait_for_timeout(300)  # the last delta painted
+        offline.locator(".log").evaluate("e => { e.scrollTop = 0 }")  # the question in view
         save(offline, "readme-widget.png")
     assert offline.elsewhere == []
     if os.environ.get("ASSISTANT_UPDATE_DOCS") == "1":
