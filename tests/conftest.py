@@ -14,9 +14,10 @@ from assistant.embeddings.pack import PACK_FILE, VectorPack
 from assistant.settings import Settings
 from assistant.tokenizer import Tokenizer
 
-SHARED_DIR = Path(__file__).resolve().parents[2] / "shared"
-SEED_CORPUS = Path(__file__).resolve().parent / "data" / "seed-corpus"  # one document: fast to index
-BUNDLED_CORPUS = Path(__file__).resolve().parents[1] / "corpus"  # the public knowledge base the project ships
+ROOT = Path(__file__).resolve().parents[1]  # the project
+SHARED_DIR = ROOT.parent / "shared"
+SEED_CORPUS = ROOT / "tests" / "data" / "seed-corpus"  # one document: fast to index (eval/seed.jsonl asks about it)
+BUNDLED_CORPUS = ROOT / "corpus"  # the public knowledge base the project ships
 
 
 @pytest.fixture(scope="session")
