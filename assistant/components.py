@@ -2,11 +2,12 @@
 answerer, tolerance screener, chat dispatcher, course-pack builder, document service and ingestor.
 
 Each part is built once, on first use, and shared by everyone who asks (the API's lifespan and
-dependencies, the CLI, the evaluation). Nothing is wired together after construction.
+dependencies, the CLI, the evaluation). Nothing is wired together after construction. Each service's module is
+imported when the service is first built: `assistant ingest` never loads the answerer, BM25 or course packs.
 
 One `Components` serves one knowledge base (`kb`); the parts that take seconds or tens of megabytes to
 load — embedding model, jieba, the tolerance reader's dictionary overlay, the chat model — are shared by
-the `Components` of every knowledge base of a process (`sibling`, used by assistant/knowledge_bases.py).
+the `Components` of every knowledge base of a process (`shared_parts`, used by assistant/knowledge_bases.py).
 """
 
 from __future__ import annotations
@@ -15,30 +16,27 @@ import threading
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from langchain_core.embeddings import Embeddings
 
-from assistant.answer import Answerer
-from assistant.answer.llm import LLMAnswerer
-from assistant.chat import Chat
-from assistant.course import CoursePackBuilder
-from assistant.documents.service import DocumentService
 from assistant.embeddings import build_embeddings, model_id
 from assistant.errors import IndexMissingError, UnknownKnowledgeBaseError
-from assistant.grounding.llm import build_chat_model
-from assistant.ingest.pipeline import Ingestor
-from assistant.retrieval.hybrid import HybridRetriever
-from assistant.retrieval.refusal import RULE_THRESHOLD, RefusalJudge
-from assistant.retrieval.snapshot_cache import SnapshotCache
 from assistant.settings import Settings
 from assistant.store import ChromaStore
 from assistant.store.knowledge_bases import PARTS, check_new_name, collection_name
 from assistant.tokenizer import Tokenizer
-from assistant.tolerance.factors import FactorAnalyzer
-from assistant.tolerance.lexicon import Negation
-from assistant.tolerance.service import ToleranceService
 from assistant.validation import DEFAULT_KB
+
+if TYPE_CHECKING:
+    from assistant.answer import Answerer
+    from assistant.chat import Chat
+    from assistant.course import CoursePackBuilder
+    from assistant.documents.service import DocumentService
+    from assistant.ingest.pipeline import Ingestor
+    from assistant.retrieval.hybrid import HybridRetriever
+    from assistant.tolerance.factors import FactorAnalyzer
+    from assistant.tolerance.service import ToleranceService
 
 T = TypeVar("T")
 SHARED = ("embeddings", "tokenizer", "chat_model", "factor_analyzer")  # loaded once per process, for every KB
@@ -118,16 +116,21 @@ class Components:
 
     @cached_property
     def tokenizer(self) -> Tokenizer:
-        return Tokenizer()
+        return Tokenizer(self.settings.index_dir)  # jieba's dictionary cache lives beside the index
 
     @cached_property
     def chat_model(self):
         """The LangChain chat model for answers, screenings and course packs, or None (extractive mode)."""
+        from assistant.grounding.llm import build_chat_model
+
         return build_chat_model(self.settings)
 
     @cached_property
     def factor_analyzer(self) -> FactorAnalyzer:
         """The tolerance screener's reader; its negation words overlay jieba's dictionary (not a second copy)."""
+        from assistant.tolerance.factors import FactorAnalyzer
+        from assistant.tolerance.lexicon import Negation
+
         return FactorAnalyzer(negation=Negation(base=self.tokenizer.dictionary()))
 
     def _once(self, name: str, build: Callable[[], T]) -> T:
@@ -138,10 +141,15 @@ class Components:
 
     # --- services -----------------------------------------------------------------------------------
     def ingestor(self) -> Ingestor:
+        from assistant.ingest.pipeline import Ingestor
+
         return self._once("ingestor", lambda: Ingestor(self.store, self.embeddings, self.tokenizer,
                                                         self.settings.chunk_max_chars, self._refresh_retriever))
 
     def retriever(self) -> HybridRetriever:
+        from assistant.retrieval.hybrid import HybridRetriever
+        from assistant.retrieval.snapshot_cache import SnapshotCache
+
         def build() -> HybridRetriever:
             s = self.settings
             where = s.chroma_url or str(s.index_dir.resolve())
@@ -151,21 +159,33 @@ class Components:
         return self._once("retriever", build)
 
     def answerer(self) -> Answerer:
+        from assistant.answer import Answerer
+        from assistant.answer.llm import LLMAnswerer
+
         def build() -> Answerer:
             llm = LLMAnswerer(self.chat_model) if self.chat_model is not None else None
+            from assistant.retrieval.refusal import RefusalJudge
+
             judge = RefusalJudge(self.store.model, self.tokenizer, self.settings.refuse_threshold)
             return Answerer(self.retriever(), self.settings.answer_top_k, judge, llm)
 
         return self._once("answerer", build)
 
     def tolerance(self) -> ToleranceService:
+        from assistant.tolerance.service import ToleranceService
+
         return self._once("tolerance", lambda: ToleranceService(self.retriever(), self.chat_model,
                                                                    self.factor_analyzer))
 
     def chat(self) -> Chat:
+        from assistant.chat import Chat
+
         return self._once("chat", lambda: Chat(self.answerer(), self.tolerance()))
 
     def course(self) -> CoursePackBuilder:
+        from assistant.course import CoursePackBuilder
+        from assistant.retrieval.refusal import RULE_THRESHOLD
+
         s = self.settings
         threshold = RULE_THRESHOLD if s.refuse_threshold is None else s.refuse_threshold
         return self._once("course", lambda: CoursePackBuilder(self.retriever(), self.tokenizer, s.answer_top_k,
@@ -173,6 +193,8 @@ class Components:
 
     def documents(self) -> DocumentService:
         """Document management; each change makes this process's retriever (if it built one) pick it up."""
+        from assistant.documents.service import DocumentService
+
         s = self.settings
         return self._once("documents", lambda: DocumentService(
             self.ingestor(), self.corpus_dir, s.upload_max_mb * 1024 * 1024, on_change=self._refresh_retriever))

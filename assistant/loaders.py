@@ -10,9 +10,6 @@ import io
 import re
 from pathlib import Path
 
-import charset_normalizer
-from bs4 import BeautifulSoup, CData, NavigableString
-
 from assistant.errors import UnreadableFileError
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".docx", ".pdf", ".html", ".htm"})
@@ -83,6 +80,8 @@ def decode_bytes(data: bytes) -> str:
         text = None if b"\x00" in data else _as_chinese(data)
     if text is None or "\x00" in text:  # NULs in valid UTF-8 may be BOM-less UTF-16
         text = None
+        import charset_normalizer  # here, as bs4, pypdf and docx below: the server starts without them
+
         matches = charset_normalizer.from_bytes(data)
         best = matches.best()
         guess = _codec_name(best.encoding) if best is not None else None
@@ -151,6 +150,8 @@ def _decode_html(data: bytes) -> str:
 
 
 def _load_html(data: bytes) -> str:
+    from bs4 import BeautifulSoup, CData, NavigableString
+
     soup = BeautifulSoup(_decode_html(data), "lxml")
     root = soup.body or soup
     for tag in root.find_all(_HTML_DROP):

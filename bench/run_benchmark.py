@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="基准：入库、检索与问答延迟、内存、冷启动，对照目标")
     parser.add_argument("--index-dir", type=Path, help="已构建的索引（默认 ASSISTANT_INDEX_DIR 或 index/）")
     parser.add_argument("--questions", type=Path, default=ROOT / "eval" / "seed.jsonl", help="JSONL 问题集")
-    parser.add_argument("--corpus", type=Path, action="append", help="入库基准用的语料（默认 corpus/），可多个")
+    parser.add_argument("--corpus", type=Path, action="append", help="入库基准用的语料（默认 tests/data/seed-corpus，一个文件：每个文本都要重新向量化），可多个")
     parser.add_argument("--quick", action="store_true", help="简短运行：请求更少、只冷启动一次（供测试）")
     parser.add_argument("--json", type=Path, dest="json_path", help="把全部数字另存为 JSON 文件")
     parser.add_argument("--threads", type=int, help="向量模型的线程数（OMP_NUM_THREADS，本进程与服务进程）；默认不设")
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         questions = [q.question for q in load_questions([args.questions])]
         if not questions:
             raise AssistantError(f"问题集为空：{args.questions}")
-        corpus = args.corpus or [ROOT / "corpus"]
+        corpus = args.corpus or [ROOT / "tests" / "data" / "seed-corpus"]
         started = time.perf_counter()
 
         def note(text: str) -> None:

@@ -19,7 +19,7 @@ from pydantic import SecretStr
 from assistant.errors import AssistantError
 from assistant.settings import Settings
 
-SERVE = "from assistant.cli import app; app()"
+SERVE = "from assistant.cli import main; main()"
 
 
 def free_port() -> int:

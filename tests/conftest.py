@@ -10,10 +10,14 @@ import pytest
 
 import assistant.components
 from assistant.components import Components
+from assistant.embeddings.pack import PACK_FILE, VectorPack
 from assistant.settings import Settings
 from assistant.tokenizer import Tokenizer
 
-SHARED_DIR = Path(__file__).resolve().parents[2] / "shared"
+ROOT = Path(__file__).resolve().parents[1]  # the project
+SHARED_DIR = ROOT.parent / "shared"
+SEED_CORPUS = ROOT / "tests" / "data" / "seed-corpus"  # one document: fast to index (eval/seed.jsonl asks about it)
+BUNDLED_CORPUS = ROOT / "corpus"  # the public knowledge base the project ships
 
 
 @pytest.fixture(scope="session")
@@ -32,9 +36,13 @@ def shared_corpus(shared_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def shared_index(shared_dir: Path, tmp_path_factory, embedding_cache) -> Settings:
     """Settings on ONE index of ../shared/corpus with the real embedder, built once per test session
-    (minutes cold, seconds with a warm embedding cache); every test over the shared corpus uses it."""
+    (a minute with a cold embedding cache — the vectors of all documents but one come from corpus/embeddings.npz —
+    seconds with a warm one); every test over the shared corpus uses it."""
     settings = Settings(index_dir=tmp_path_factory.mktemp("shared") / "index", embedding_cache=embedding_cache)
-    report = Components.load(settings, create=True).ingestor().run([shared_dir / "corpus"])
+    parts = Components.load(settings, create=True)
+    # the bundled corpus/ holds the same texts but one: its shipped vectors spare a cold cache 16 minutes of model
+    parts.embeddings.use_pack(VectorPack.load(BUNDLED_CORPUS / PACK_FILE))
+    report = parts.ingestor().run([shared_dir / "corpus"])
     assert report.documents == 21 and not report.skipped
     return settings
 
@@ -86,11 +94,22 @@ def shared_tokenizer(monkeypatch) -> Tokenizer:
     The instance is shared by every test that asks for it; `add_words` on it is visible to the others.
     """
     tokenizer = _session_tokenizer()
-    monkeypatch.setattr(assistant.components, "Tokenizer", lambda: tokenizer)
+    monkeypatch.setattr(assistant.components, "Tokenizer", lambda *args: tokenizer)
     return tokenizer
 
 
-SEED_CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+
+
+@pytest.fixture(scope="session")
+def bundled_index(tmp_path_factory) -> Settings:
+    """Settings on an index of the bundled corpus/ with the real embedder, built once per session as a new
+    installation builds it: empty embedding cache, every vector from corpus/embeddings.npz (no model call)."""
+    root = tmp_path_factory.mktemp("bundled")
+    settings = Settings(index_dir=root / "index", embedding_cache=root / "cache.sqlite")
+    report = Components.load(settings, create=True).ingestor().run([BUNDLED_CORPUS])
+    assert report.documents == 20 and not report.skipped, report
+    assert report.embedded <= 0.01 * (report.chunks + report.sentences), report  # as tests/test_bundled_corpus.py
+    return settings
 
 
 @pytest.fixture(scope="session")

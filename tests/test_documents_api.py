@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 from assistant.cli import app as cli
 from assistant.components import Components
 from assistant.settings import Settings
+from tests.conftest import SEED_CORPUS
 from tests.servers import running_app
 
-SEED_CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 KEY = "test-admin-key-0123456789"
 AUTH = {"Authorization": f"Bearer {KEY}"}
 

@@ -10,6 +10,7 @@ from assistant.cli import app
 from assistant.components import Components
 from assistant.settings import Settings
 from bench.baseline import run_with_baseline
+from tests.conftest import SEED_CORPUS
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_RECALL_AT_5 = 1.0  # reached: 13 of 13 answerable seed questions (see README)
@@ -19,7 +20,7 @@ SEED_RECALL_AT_1 = 0.92
 def test_seed_eval_holds_recall(tmp_path, embedding_cache):
     settings = Settings(index_dir=tmp_path / "index", embedding_cache=embedding_cache)
     parts = Components.load(settings, create=True)
-    parts.ingestor().run([ROOT / "corpus"])
+    parts.ingestor().run([SEED_CORPUS])
     result = run_with_baseline(parts, [ROOT / "eval" / "seed.jsonl"], k=10)
     ours, base = result["ours"], result["baseline"]
     assert ours["n"] == 13
@@ -32,7 +33,7 @@ def test_eval_cli_exit_code_gate(tmp_path, embedding_cache, monkeypatch):
     monkeypatch.setenv("ASSISTANT_EMBEDDING_CACHE", str(embedding_cache))
     index = tmp_path / "index"
     runner = CliRunner()
-    assert runner.invoke(app, ["ingest", str(ROOT / "corpus"), "--index-dir", str(index)]).exit_code == 0
+    assert runner.invoke(app, ["ingest", str(SEED_CORPUS), "--index-dir", str(index)]).exit_code == 0
     ok = runner.invoke(app, ["eval", "--questions", str(ROOT / "eval" / "seed.jsonl"), "--index-dir", str(index),
                              "--json", "--min-recall5", "0.5"])
     assert ok.exit_code == 0, ok.output

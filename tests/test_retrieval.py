@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
 from assistant.ingest.chunking import sentence_units
 from assistant.retrieval.hybrid import Filters
-
-SEED = Path(__file__).resolve().parents[1] / "corpus"
+from tests.conftest import SEED_CORPUS
 
 
 @pytest.mark.parametrize("question, official", [
@@ -46,7 +44,7 @@ def test_filters_as_chroma_where():
 
 
 def test_sentence_vectors_and_filters_in_search(components, shared_tokenizer):
-    components.ingestor().run([SEED])
+    components.ingestor().run([SEED_CORPUS])
     retriever = components.retriever()
     snap = retriever._snap
     assert len(snap.sentence_owner) > 0, "multi-sentence chunks carry their sentences vectors"

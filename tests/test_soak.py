@@ -16,7 +16,7 @@ from assistant.evaluation.questions import load_questions
 from assistant.settings import Settings
 from bench.server import ServerProcess
 from bench.soak import run_soak, verdict
-from tests.conftest import SEED_CORPUS
+from tests.conftest import ROOT, SEED_CORPUS
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +35,7 @@ def test_soak_good_and_bad_input_no_5xx_server_alive_memory_bounded(tmp_path, em
     settings = Settings(index_dir=tmp_path / "index", embedding_cache=embedding_cache,
                         corpus_dir=tmp_path / "uploads")  # garbage uploads (all refused) could never land in corpus/
     Components.load(settings, create=True).ingestor().run([SEED_CORPUS])
-    questions = [q.question for q in load_questions([SEED_CORPUS.parent / "eval" / "seed.jsonl"])]
+    questions = [q.question for q in load_questions([ROOT / "eval" / "seed.jsonl"])]
     key = secrets.token_hex(24)
     with ServerProcess(settings, ASSISTANT_ADMIN_KEY=key) as server:
         result = run_soak(server.url, server.pid, CLIENTS, SECONDS, questions, key)

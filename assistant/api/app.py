@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 
 from assistant import question_log, widget
-from assistant.api import errors, observability, refresher
+from assistant.api import errors, home, observability, refresher
 from assistant.api.chat_router import router as chat_router
 from assistant.api.course_router import router as course_router
 from assistant.api.documents_router import router as documents_router
@@ -40,7 +40,8 @@ def create_app(settings: Settings) -> FastAPI:
         async with refresher.running(app, settings):  # follows index changes; loads a missing index later
             yield
 
-    app = FastAPI(title="政策知识助手", version="0.1.0", lifespan=lifespan)
+    # /docs and /redoc are home.py's: their files come from the installation, not a CDN (intranets)
+    app = FastAPI(title="政策知识助手", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     errors.install(app)
     observability.install(app)  # request ids, /metrics, /readyz
     app.state.question_log = question_log.build(settings)  # a no-op unless ASSISTANT_QUESTION_LOG_DIR is set
@@ -51,6 +52,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(course_router)
     app.include_router(documents_router)
     app.include_router(kb_router)
+    home.install(app)  # /: links to the demo portal and the API docs; /docs, /redoc
     widget.install(app, settings)  # /widget.js, /demo; key/origin checks, CORS, rate limit on the chat API
 
     @app.get("/healthz", tags=["运维"])

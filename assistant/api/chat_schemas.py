@@ -3,6 +3,8 @@ response shape (its protocol, not a copy of ours: the answer itself is `assistan
 
 from __future__ import annotations
 
+import math
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -46,6 +48,11 @@ class CompletionMessage(BaseModel):
         return self.content or ""
 
 
+class StreamOptions(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    include_usage: bool = Field(False, description="为 true 时，[DONE] 之前多发一个 choices 为空、带 usage 的 chunk")
+
+
 class CompletionRequest(BaseModel):
     """OpenAI's request body; sampling options are accepted and ignored. `filters` and `kb` are our extensions;
     the knowledge base may also be named by the model, `policy-assistant:NAME` (as GET /v1/models lists them)."""
@@ -55,6 +62,7 @@ class CompletionRequest(BaseModel):
     messages: list[CompletionMessage] = Field(..., min_length=1, max_length=200,
                                               description="最后一条须为 user 的问题（1–2000 字）")
     stream: bool = False
+    stream_options: StreamOptions | None = None
     filters: SearchFilters | None = None
     kb: KbName | None = Field(None, description=f"知识库（默认 {DEFAULT_KB}，或由 model 写作 {DEFAULT_MODEL}:知识库 指定）")
 
@@ -91,6 +99,33 @@ def model_kb(model: str) -> str | None:
     return model[len(prefix):] if model.startswith(prefix) else None
 
 
+_WIDE = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+PER_MESSAGE = 4  # the role and separators of one message in a chat model's prompt
+
+
+def estimate_tokens(text: str) -> int:
+    """An estimate, not a tokenizer's count: one token per CJK character or full-width mark (Chinese BPE
+    vocabularies give 0.7–1.5 per character), one per four other characters (OpenAI's rule of thumb)."""
+    wide = len(_WIDE.findall(text))
+    return wide + math.ceil((len(text) - wide) / 4)
+
+
+class Usage(BaseModel):
+    """OpenAI's token counts, estimated (`estimate_tokens`) from the messages the client sent and the content it
+    receives. With ASSISTANT_LLM_BASE_URL set, the upstream model also reads the cited passages: that prompt is
+    not counted here."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+    @classmethod
+    def estimate(cls, messages: list[CompletionMessage], completion: str) -> Usage:
+        prompt = sum(PER_MESSAGE + estimate_tokens(m.text()) for m in messages)
+        done = estimate_tokens(completion)
+        return cls(prompt_tokens=prompt, completion_tokens=done, total_tokens=prompt + done)
+
+
 class CompletionChoice(BaseModel):
     index: int = 0
     message: dict[str, str]
@@ -104,7 +139,9 @@ class Completion(BaseModel):
     object: Literal["chat.completion"] = "chat.completion"
     created: int
     model: str
+    system_fingerprint: str | None = None
     choices: list[CompletionChoice]
+    usage: Usage = Field(..., description="词元数的估算（见 Usage），不是分词器的精确计数")
     citations: list[Passage]
     refused: bool
     mode: Mode

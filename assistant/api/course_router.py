@@ -18,7 +18,6 @@ from pydantic import BaseModel, Field
 
 from assistant.api.deps import KnowledgeBaseDep
 from assistant.api.schemas import KB_ERRORS, ErrorResponse, KbField
-from assistant.course.docx import render_docx
 from assistant.course.layout import file_stem
 from assistant.course.markdown import render_markdown
 from assistant.course.types import CoursePack, TopicText
@@ -57,6 +56,8 @@ async def course_pack(body: CoursePackRequest, kb: KnowledgeBaseDep) -> CoursePa
     builder = await kb.course(body.kb)
     pack = await run_in_threadpool(builder.build, body.topic, body.max_provisions, body.include_cases)
     if body.format == "docx":
+        from assistant.course.docx import render_docx  # python-docx only when a Word file is asked for
+
         data = await run_in_threadpool(render_docx, pack)
         return Response(data, media_type=DOCX_TYPE,
                         headers={"Content-Disposition": attachment(f"{file_stem(pack.topic)}.docx")})

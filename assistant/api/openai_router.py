@@ -10,6 +10,9 @@ The last message must be the user's question; earlier user/assistant messages ar
   the first chunk carries `citations` and the last one `refused`, `mode` and `notice`.
 - `content` is the answer followed by the notice (if any) and a short「参考条文」list, so a front end
   that only shows `content` still shows what [n] points at.
+- `usage` is an estimate (chat_schemas.Usage): clients such as `llm` read it; with `stream_options:
+  {"include_usage": true}` a stream ends with a chunk whose `choices` is empty and whose `usage` is set, as
+  OpenAI's does. `system_fingerprint` is null.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from pydantic import BaseModel
 
 from assistant.answer.types import Delta, Done
 from assistant.api.chat_router import ERRORS, SSE_HEADERS, guarded, sse
-from assistant.api.chat_schemas import DEFAULT_MODEL, Completion, CompletionChoice, CompletionRequest
+from assistant.api.chat_schemas import DEFAULT_MODEL, Completion, CompletionChoice, CompletionRequest, Usage
 from assistant.api.deps import KnowledgeBaseDep
 from assistant.api.schemas import KB_ERRORS, filters_of
 from assistant.errors import AssistantError
@@ -49,9 +52,11 @@ def footer(answer: str, citations: list[Passage], notice: str | None) -> str:
     return "\n\n" + "\n\n".join(parts) if parts else ""
 
 
-def _chunk(cid: str, model: str, created: int, delta: dict, finish: str | None = None, **extra) -> dict:
+def _chunk(cid: str, model: str, created: int, delta: dict | None, finish: str | None = None, **extra) -> dict:
+    """One chat.completion.chunk; `delta=None` makes the usage chunk (no choices)."""
+    choices = [] if delta is None else [{"index": 0, "delta": delta, "finish_reason": finish}]
     return {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
+            "system_fingerprint": None, "choices": choices, **extra}
 
 
 @router.post("/v1/chat/completions", response_model=Completion,
@@ -66,27 +71,34 @@ async def completions(body: CompletionRequest, kb: KnowledgeBaseDep, request: Re
         request.app.state.question_log.answer(request, body.question(), answer)
         content = answer.answer + footer(answer.answer, answer.citations, answer.notice)
         choice = CompletionChoice(message={"role": "assistant", "content": content})
-        return Completion(id=cid, created=created, model=model, choices=[choice], citations=answer.citations,
+        return Completion(id=cid, created=created, model=model, choices=[choice],
+                          usage=Usage.estimate(body.messages, content), citations=answer.citations,
                           refused=answer.refused, mode=answer.mode, notice=answer.notice)
 
     events = service.stream(body.question(), body.turns(), filters)
     first = await run_in_threadpool(next, events)  # retrieval: errors here still get a proper status
     citations = first.citations
+    # with include_usage every chunk carries "usage": null and a last chunk the counts (OpenAI's protocol)
+    usage = {"usage": None} if body.stream_options and body.stream_options.include_usage else {}
 
     def lines() -> Iterator[str]:
         yield sse("", _chunk(cid, model, created, {"role": "assistant", "content": ""},
-                             citations=[c.model_dump(mode="json") for c in citations]))
+                             citations=[c.model_dump(mode="json") for c in citations], **usage))
         said = []
         for event in events:
             if isinstance(event, Delta):
                 said.append(event.text)
-                yield sse("", _chunk(cid, model, created, {"content": event.text}))
+                yield sse("", _chunk(cid, model, created, {"content": event.text}, **usage))
             elif isinstance(event, Done):
                 request.app.state.question_log.stream_done(request, body.question(), citations, event)
                 tail = footer("".join(said), citations, event.notice)
                 if tail:
-                    yield sse("", _chunk(cid, model, created, {"content": tail}))
-                yield sse("", _chunk(cid, model, created, {}, "stop", **event.model_dump(mode="json")))
+                    said.append(tail)
+                    yield sse("", _chunk(cid, model, created, {"content": tail}, **usage))
+                yield sse("", _chunk(cid, model, created, {}, "stop", **event.model_dump(mode="json"), **usage))
+        if usage:
+            counts = Usage.estimate(body.messages, "".join(said)).model_dump()
+            yield sse("", _chunk(cid, model, created, None, usage=counts))
         yield sse("", "[DONE]")
 
     return StreamingResponse(guarded(lines()), media_type="text/event-stream", headers=SSE_HEADERS)

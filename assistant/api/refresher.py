@@ -38,12 +38,16 @@ def load_services(app: FastAPI, settings: Settings) -> None:
     parts = kbs.get(DEFAULT_KB)
     try:
         retriever, chat = parts.retriever(), parts.chat()
+        parts.tokenizer.load()  # jieba's dictionary (0.3 s from its cache in the index directory): ready means ready
     except AssistantError:
         kbs.forget(DEFAULT_KB)
         raise
     app.state.components, app.state.retriever, app.state.chat = parts, retriever, chat
     app.state.load_error = None
-    threading.Thread(target=_warm, args=(parts.tolerance(),), name="tolerance-warm-up", daemon=True).start()
+    # a second later: started at once, its work competes for the GIL with the server's own start (+0.3 s to ready)
+    warm = threading.Timer(WARM_UP_DELAY, _warm, args=(parts.tolerance(),))
+    warm.name, warm.daemon = "tolerance-warm-up", True
+    warm.start()
 
 
 def registry(app: FastAPI, settings: Settings) -> KnowledgeBases:
@@ -54,6 +58,7 @@ def registry(app: FastAPI, settings: Settings) -> KnowledgeBases:
     return kbs
 
 
+WARM_UP_DELAY = 1.0  # seconds after the index loads
 WARM_UP_SITUATION = "我在推进试点项目时为了赶工期，经班子集体研究后先行实施，没有收任何好处，后来出了差错，能否容错？"
 
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from assistant.errors import AssistantError
-from assistant.settings import Settings, load_settings
+
+if TYPE_CHECKING:  # pydantic-settings is imported by the commands that read settings: --help stays fast
+    from assistant.settings import Settings
 
 T = TypeVar("T")
 console = Console()
@@ -22,6 +25,8 @@ Kb = Annotated[str, typer.Option("--kb", help="知识库（默认 default；见 
 
 
 def settings(index_dir: Path | None = None, **overrides) -> Settings:
+    from assistant.settings import load_settings
+
     return load_settings(index_dir=index_dir, **overrides)
 
 
@@ -33,6 +38,9 @@ def fail(err: Exception) -> NoReturn:
 
 def run(action: Callable[[], T]) -> T:
     """The action's result, or its domain error printed plainly (no traceback) and exit 1."""
+    if not gc.isenabled():  # start-up is over (see cli.main): what was imported lives on, collections skip it
+        gc.freeze()
+        gc.enable()
     try:
         return action()
     except AssistantError as err:

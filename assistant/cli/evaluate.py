@@ -6,16 +6,16 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from assistant.cli.common import IndexDir, console, err_console, run, settings
-from assistant.evaluation.answer_eval import AnswerScores
-from assistant.evaluation.retrieval_eval import KS
-from assistant.evaluation.tolerance_eval import OUTLOOKS
+
+if TYPE_CHECKING:
+    from assistant.evaluation.answer_eval import AnswerScores
 
 
 def evaluate(questions: Annotated[list[Path], typer.Option("--questions", help="JSONL 问题集，可多个")],
@@ -80,6 +80,8 @@ def register(app: typer.Typer) -> None:
 
 def print_report(result: dict, console: Console) -> None:
     """Our figures beside the baseline's (when the result has one), per question kind, and the misses."""
+    from assistant.evaluation.retrieval_eval import KS
+
     ours, base = result["ours"], result.get("baseline")
     table = Table(title=f"检索评测（{ours['n']} 个可回答问题，k={result['k']}）")
     table.add_column("指标")
@@ -138,6 +140,8 @@ def _figure(value: float | None) -> str:
 
 def _tolerance_tables(results: dict[str, dict], console: Console) -> None:
     """The confusion of each result, then its figures side by side (one column per result)."""
+    from assistant.evaluation.tolerance_eval import OUTLOOKS
+
     for name, result in results.items():
         table = Table("预期 \\ 结果", *OUTLOOKS, title=f"容错初筛评测 {name}（{result['situations']} 个情况）")
         for expected, row in result["confusion"].items():

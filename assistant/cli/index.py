@@ -40,10 +40,12 @@ def ingest(paths: Annotated[list[Path] | None, typer.Argument(help="文件或目
     for label, value in [("文档总数", report.documents), ("片段总数", report.total_chunks),
                          ("新增", len(report.added)), ("更新", len(report.updated)), ("未变", report.unchanged),
                          ("移除", len(report.removed)), ("本次写入片段", report.chunks), ("本次写入句向量", report.sentences),
-                         ("本次调用模型的文本", report.embedded), ("跳过的文件", len(report.skipped)),
+                         ("取自随附向量文件", report.from_pack), ("本次调用模型的文本", report.embedded), ("跳过的文件", len(report.skipped)),
                          ("耗时", f"{report.seconds:.1f} 秒")]:
         table.add_row(label, str(value))
     console.print(table)
+    for note in report.notes:
+        console.print(f"[yellow]注意[/yellow] {note}")
     for name, reason in report.skipped:
         console.print(f"[yellow]跳过[/yellow] {name}：{reason}")
 

@@ -28,10 +28,22 @@ def serve(host: Annotated[str | None, typer.Option(help="监听地址")] = None,
         return config
 
     config = run(action)
+    console.print(banner(config.host, config.port), highlight=False, soft_wrap=True)
     # h11, not httptools: httptools buffers request headers of any size (50 MB headers took RSS to 800 MB);
     # h11 refuses a request whose headers exceed 64 KB
     uvicorn.run(create_app(config), host=config.host, port=config.port, http="h11",
                 h11_max_incomplete_event_size=65536)
+
+
+def banner(host: str, port: int) -> str:
+    """Where to go once the server is up (printed at start)."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else f"[{host}]" if ":" in host else host
+    base = f"http://{shown}:{port}"
+    rows = [("/", "首页"), ("/demo", "演示门户（嵌入了问答组件）"), ("/docs", "接口文档（Swagger UI；ReDoc 在 /redoc）"),
+            ("/v1", "OpenAI 兼容接口（模型名 policy-assistant）")]
+    width = len(base) + max(len(path) for path, _ in rows) + 2
+    return "\n".join([f"政策知识助手正在启动，索引加载后 {base}/readyz 返回 200：",
+                      *(f"  {(base + path).ljust(width)}{label}" for path, label in rows)])
 
 
 def questions(days: Annotated[int, typer.Option("--days", min=1, max=3650, help="统计最近几天（含今天）")] = 7,

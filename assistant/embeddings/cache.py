@@ -1,4 +1,7 @@
-"""Embedding cache keyed by (model, text hash) in one SQLite file: rebuilds and tests skip the model."""
+"""Embedding cache keyed by (model, text hash) in one SQLite file: rebuilds and tests skip the model.
+
+Texts it has never seen are looked up in the shipped embeddings files it was given (`use_pack`) before
+they reach the model; vectors found there are copied into the cache."""
 
 from __future__ import annotations
 
@@ -11,7 +14,14 @@ from pathlib import Path
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from assistant.embeddings.pack import VectorPack
+
 QUERY_CACHE_SIZE = 2048
+
+
+def cache_key(model: str, text: str) -> str:
+    """The key of a text's vector: the same in the cache and in a shipped embeddings file."""
+    return hashlib.sha256(f"{model}\x00{text}".encode()).hexdigest()
 
 
 class CachedEmbeddings(Embeddings):
@@ -33,11 +43,19 @@ class CachedEmbeddings(Embeddings):
                               "（默认在索引目录内）所在目录是否存在且可写") from None
         self._lock = threading.Lock()
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.packs: list[VectorPack] = []
         self.hits = 0
-        self.misses = 0
+        self.misses = 0  # texts sent to the model
+        self.from_packs = 0  # texts found in a shipped embeddings file
 
     def _key(self, text: str) -> str:
-        return hashlib.sha256(f"{self.model}\x00{text}".encode()).hexdigest()
+        return cache_key(self.model, text)
+
+    def use_pack(self, pack: VectorPack) -> None:
+        """Look texts missing from the cache up in this file before asking the model (once per file)."""
+        with self._lock:
+            if all(p.path != pack.path for p in self.packs):
+                self.packs.append(pack)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         keys = [self._key(t) for t in texts]
@@ -50,16 +68,25 @@ class CachedEmbeddings(Embeddings):
                 found.update((k, np.frombuffer(v, dtype=np.float32).tolist()) for k, v in rows)
         missing = list(dict.fromkeys(k for k in keys if k not in found))
         self.hits += len(keys) - len(missing)
+        shipped = self._from_packs(missing)
+        missing = [k for k in missing if k not in shipped]
         self.misses += len(missing)
-        if missing:
-            text_of = dict(zip(keys, texts))
-            vectors = self.inner.embed_documents([text_of[k] for k in missing])
+        text_of = dict(zip(keys, texts))
+        vectors = self.inner.embed_documents([text_of[k] for k in missing]) if missing else []
+        new = {**shipped, **dict(zip(missing, vectors))}
+        if new:
             with self._lock, self._db:
-                self._db.executemany(
-                    "INSERT OR REPLACE INTO vectors VALUES (?, ?)",
-                    [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in zip(missing, vectors)])
-            found.update(zip(missing, vectors))
+                self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+                                     [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in new.items()])
+            found.update((k, np.asarray(v, dtype=np.float32).tolist()) for k, v in new.items())
         return [list(found[k]) for k in keys]
+
+    def _from_packs(self, keys: list[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        for pack in self.packs:
+            found.update(pack.get([k for k in keys if k not in found]))
+        self.from_packs += len(found)
+        return found
 
     def embed_query(self, text: str) -> list[float]:
         with self._lock:

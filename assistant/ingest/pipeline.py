@@ -11,6 +11,7 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
+from assistant.embeddings.pack import PACK_FILE, VectorPack
 from assistant.errors import AssistantError, UnreadableFileError
 from assistant.ingest.catalog import Catalog
 from assistant.ingest.chunking import chunk_document, sentence_units
@@ -22,7 +23,7 @@ from assistant.types import Chunk, DocumentRecord
 
 PARSER_VERSION = "structure-v2"
 VECTORS_LAYOUT = "chunk+sentences-v1"  # what is embedded per chunk; a change re-embeds every document
-NOT_DOCUMENTS = {"catalog.tsv", "readme.md", "readme.txt"}
+NOT_DOCUMENTS = {"catalog.tsv", "readme.md", "readme.txt", PACK_FILE}
 
 
 @dataclass
@@ -43,6 +44,8 @@ class IngestReport:
     sentences: int = 0  # sentence vectors written in this run
     total_chunks: int = 0  # chunks live in the index afterwards
     embedded: int = 0  # texts (chunks and sentences) sent to the model, not found in the cache
+    from_pack: int = 0  # texts whose vectors came from a shipped embeddings file (corpus/embeddings.npz)
+    notes: list[str] = field(default_factory=list)  # e.g. an embeddings file of another model, not used
     skipped: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -73,6 +76,41 @@ def discover(paths: list[Path], root: Path | None = None) -> tuple[list[Source],
     return sources, skipped
 
 
+def read_chunks(src: Source, catalog: Catalog, cap: int) -> tuple[list[Chunk], str]:
+    """A document's chunks and kind (UnreadableFileError when it cannot be read)."""
+    entry = catalog.get(src.doc_id)
+    parsed = parse_document(load_text(src.path), entry=entry, part_entries=catalog.parts(src.doc_id),
+                            name=src.path.stem)
+    return chunk_document(parsed, src.doc_id, entry.title if entry else "", cap), parsed.kind
+
+
+def sentence_rows(chunks: list[Chunk]) -> tuple[list[Chunk], list[int], list[str]]:
+    """Per sentence of every multi-sentence chunk: its chunk, its ordinal and the text embedded for it."""
+    owners, ordinals, texts = [], [], []
+    for c in chunks:
+        units = sentence_units(c.text)
+        if len(units) > 1:  # a one-sentence chunk's own vector already is its sentence vector
+            owners += [c] * len(units)
+            ordinals += range(len(units))
+            texts += [f"{c.title} {c.section}\n{u}" for u in units]
+    return owners, ordinals, texts
+
+
+def corpus_texts(paths: list[Path], cap: int) -> list[str]:
+    """Every text an ingest of these paths embeds (chunks, then sentences, per document), without a model:
+    what the shipped embeddings file holds and what its coverage test checks."""
+    sources, _ = discover(paths)
+    catalogs: dict[Path, Catalog] = {}
+    texts: list[str] = []
+    for src in sources:
+        try:
+            chunks, _ = read_chunks(src, catalogs.setdefault(src.root, Catalog.load(src.root)), cap)
+        except UnreadableFileError:
+            continue
+        texts += [c.embed_text for c in chunks] + sentence_rows(chunks)[2]
+    return texts
+
+
 class Ingestor:
     """Brings the store in line with the files under the given roots."""
 
@@ -96,6 +134,7 @@ class Ingestor:
         """Ingest the files under `paths`; a directory given is a root whose vanished files leave the index."""
         started = time.perf_counter()
         misses_before = getattr(self.embeddings, "misses", 0)
+        packs_before = getattr(self.embeddings, "from_packs", 0)
         sources, skipped = discover(paths, root)
         report = IngestReport(skipped=skipped)
         existing = {r.doc_id: r for r in self.store.documents()}
@@ -114,18 +153,17 @@ class Ingestor:
                 report.unchanged += 1
                 continue
             try:
-                entry = catalog.get(src.doc_id)
-                parsed = parse_document(load_text(src.path), entry=entry,
-                                        part_entries=catalog.parts(src.doc_id), name=src.path.stem)
-                chunks = chunk_document(parsed, src.doc_id, entry.title if entry else "", self.cap)
+                chunks, kind = read_chunks(src, catalog, self.cap)
             except UnreadableFileError as err:
                 report.skipped.append((src.doc_id, str(err)))
                 continue
             if not chunks:
                 report.skipped.append((src.doc_id, "没有可索引的正文"))
                 continue
-            todo.append((src, digest, chunks, parsed.kind))
+            todo.append((src, digest, chunks, kind))
 
+        if todo and (shipped := [p for p in paths if (p / PACK_FILE).is_file()]):
+            report.notes += self._use_packs(shipped)  # read only when something is to be embedded
         total = sum(len(chunks) for _, _, chunks, _ in todo)
         done = 0
         for src, digest, chunks, kind in todo:
@@ -147,10 +185,25 @@ class Ingestor:
         report.documents = len(records)
         report.total_chunks = sum(len(r.chunk_ids) for r in records)
         report.embedded = getattr(self.embeddings, "misses", 0) - misses_before
+        report.from_pack = getattr(self.embeddings, "from_packs", 0) - packs_before
         if report.added or report.updated or report.removed:
             self.on_change()
         report.seconds = time.perf_counter() - started
         return report
+
+    def _use_packs(self, roots: list[Path]) -> list[str]:
+        """Let the embedding cache take vectors from the shipped file at these roots; notes on files not used."""
+        use = getattr(self.embeddings, "use_pack", None)
+        if use is None:  # a bare embedder (no cache): nothing to put the vectors in
+            return []
+        notes = []
+        for root in roots:
+            pack = VectorPack.load(root / PACK_FILE)
+            if pack.model != self.store.model:
+                notes.append(f"{root / PACK_FILE} 是模型 {pack.model} 的向量，当前模型为 {self.store.model}：未使用")
+                continue
+            use(pack)
+        return notes
 
     def _write(self, src: Source, digest: str, chunks: list[Chunk], kind: str, old: DocumentRecord | None) -> int:
         """Chunks, then their sentence vectors, then the record; returns the number of sentence vectors."""
@@ -159,13 +212,7 @@ class Ingestor:
         vectors = self.embeddings.embed_documents([c.embed_text for c in chunks])
         tokens = [self.tokenizer.tokens(f"{c.title} {c.section} {c.text}") for c in chunks]
         self.store.upsert_chunks(chunks, vectors, tokens)
-        owners, ordinals, texts = [], [], []
-        for c in chunks:
-            units = sentence_units(c.text)
-            if len(units) > 1:  # a one-sentence chunk's own vector already is its sentence vector
-                owners += [c] * len(units)
-                ordinals += range(len(units))
-                texts += [f"{c.title} {c.section}\n{u}" for u in units]
+        owners, ordinals, texts = sentence_rows(chunks)
         if texts:
             self.store.upsert_sentences(owners, ordinals, self.embeddings.embed_documents(texts))
         head = chunks[0]
