@@ -120,10 +120,6 @@ class Tokenizer:
         """Search-mode tokens of a passage (sub-words too), without punctuation."""
         return [t for t in self._jieba.cut_for_search(text) if _WORD.search(t)]
 
-    def words(self, text: str) -> list[str]:
-        """Accurate-mode words (no sub-words), without punctuation: for counting what a text names."""
-        return [t for t in self._jieba.lcut(text) if _WORD.search(t)]
-
     def query_tokens(self, text: str) -> list[str]:
         """Tokens of a question: filler and stop words dropped, domain terms whole."""
         return [t for t in self.tokens(text) if t not in STOPWORDS]

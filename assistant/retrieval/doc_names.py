@@ -28,12 +28,12 @@ class DocNameIndex:
 
     def __init__(self, chunks: list[Chunk]):
         self.alias_titles: dict[str, set[str]] = {}
-        for chunk in chunks:
-            names = title_aliases(chunk.title) | title_aliases(chunk.doc_title)
-            if chunk.kind == "case":
-                names |= {f"{p}案" for p in _PERSON.findall(chunk.title)} | set(_PERSON.findall(chunk.title[:4]))
+        for title, doc_title, kind in {(c.title, c.doc_title, c.kind) for c in chunks}:  # per document, not chunk
+            names = title_aliases(title) | title_aliases(doc_title)
+            if kind == "case":
+                names |= {f"{p}案" for p in _PERSON.findall(title)} | set(_PERSON.findall(title[:4]))
             for alias in names:
-                self.alias_titles.setdefault(alias, set()).add(chunk.title)
+                self.alias_titles.setdefault(alias, set()).add(title)
         self._ordered = sorted(self.alias_titles, key=len, reverse=True)
 
     def named_titles(self, question: str) -> set[str]:

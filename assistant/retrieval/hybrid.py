@@ -23,7 +23,7 @@ from threadpoolctl import threadpool_limits
 
 from assistant.grounding.in_force import SUPERSEDED_FACTOR, in_force_first
 from assistant.retrieval.query import Query
-from assistant.retrieval.snapshot import Snapshot
+from assistant.retrieval.snapshot import Added, Snapshot
 from assistant.retrieval.snapshot_cache import SnapshotCache
 from assistant.store import ChromaStore
 from assistant.tokenizer import EXPANSION_WEIGHT, Tokenizer
@@ -128,36 +128,49 @@ class HybridRetriever:
         stamp = _stamp(records)
         if self.snapshot_cache and (snap := self.snapshot_cache.load(stamp)) is not None:
             return snap
-        snap = self._read_store(records, stamp)
+        snap = Snapshot.build(self._read_rows(records, whole=True), stamp)
         if self.snapshot_cache:
             self.snapshot_cache.save(snap)
         return snap
 
-    def _read_store(self, records: list, stamp: tuple) -> Snapshot:
-        """Everything search needs in memory, read from the store: chunks, BM25, chunk and sentence vectors."""
+    def _read_rows(self, records: list, whole: bool = False) -> Added:
+        """The chunks of these documents, read from the store: texts, BM25 tokens, chunk and sentence vectors
+        (`whole`: the records are every document, so every sentence vector is read in one pass)."""
         live = [cid for r in records for cid in r.chunk_ids]
         chunks, tokens = self.store.load_chunks(live) if live else ([], [])
         position = {c.id: i for i, c in enumerate(chunks)}
         by_id = self.store.chunk_vectors(live) if live else {}
-        # an index without documents (created, nothing committed yet; or every document withdrawn) is valid
-        vectors = np.array([by_id[c.id] for c in chunks], dtype=np.float32).reshape(len(chunks), -1) if chunks \
-            else np.zeros((0, 0), dtype=np.float32)
+        vectors = np.array([by_id[c.id] for c in chunks], dtype=np.float32)
         owners, sentence_rows = [], []
-        for owner, vector in zip(*self.store.sentence_vectors()):
+        found = self.store.sentence_vectors() if whole else self.store.sentence_vectors_of(live) if live else ([], [])
+        for owner, vector in zip(*found):
             if owner in position:
                 owners.append(position[owner])
                 sentence_rows.append(vector)
-        sentences = np.array(sentence_rows, dtype=np.float32).reshape(len(owners), vectors.shape[1] or 1)
-        return Snapshot.build(chunks, tokens, vectors, sentences, np.array(owners, dtype=np.int64), stamp,
-                              self.tokenizer)
+        dim = vectors.shape[1] if vectors.size else 1
+        return Added(chunks, tokens, vectors.reshape(len(chunks), dim),
+                     np.array(sentence_rows, dtype=np.float32).reshape(len(owners), dim), np.array(owners, dtype=np.int64))
 
     def refresh(self) -> bool:
-        """Reload if the documents changed since the last load; True when it did."""
+        """Reload if the documents changed since the last load; True when it did. Only the changed documents
+        are read and indexed (the rest of the snapshot is kept); a change of most of the index is read whole."""
         records = self.store.documents()
         stamp = _stamp(records)
-        if stamp == self._snap.stamp:
+        old = self._snap
+        if stamp == old.stamp:
             return False
-        snap = self._build(records)  # the records just read: the store is not asked twice
+        before = {row[0]: row for row in old.stamp}
+        now = {r.doc_id: r for r in records}
+        statuses = {d: (r.status, r.superseded_by) for d, r in now.items()
+                    if d in before and before[d][1] == r.content_hash and before[d][2:] != (r.status, r.superseded_by)}
+        reread = [r for d, r in now.items() if d not in before or before[d][1] != r.content_hash]
+        removed = {d for d in before if d not in now} | {r.doc_id for r in reread}
+        if sum(len(r.chunk_ids) for r in reread) > REBUILD_SHARE * max(len(old.chunks), 1):
+            snap = self._build(records)  # the records just read: the store is not asked twice
+        else:
+            snap = old.changed(removed, self._read_rows(reread), statuses, stamp)
+            if self.snapshot_cache:  # kept for the next start; the new snapshot serves meanwhile
+                threading.Thread(target=self.snapshot_cache.save, args=(snap,), daemon=True).start()
         with self._lock:
             self._snap = snap
         return True
@@ -173,7 +186,7 @@ class HybridRetriever:
     def candidates(self, query: str, filters: Filters | None = None, snap: Snapshot | None = None) -> Candidates:
         """Both retrievers' best rows for the question, fused by reciprocal rank, with the document preferences."""
         snap, p = snap or self._snap, self.params
-        q = Query.read(query, self.tokenizer, snap.lexicon)
+        q = Query.read(query, self.tokenizer, snap)
         q.named = snap.names.named_titles(query)
         allowed = (filters or Filters()).mask(snap)
         bm25 = self._bm25(snap, q) * allowed
@@ -207,27 +220,24 @@ class HybridRetriever:
         """The k best passages, with the index-wide signals a refusal decision reads."""
         snap = self._snap
         if not snap.chunks:
-            return Retrieval([], Query.read(query, self.tokenizer, snap.lexicon))
+            return Retrieval([], Query.read(query, self.tokenizer, snap))
         self.store.ping()
         found = self.candidates(query, filters, snap)
+        # the in-force policy may move a passage up from a little further down: look that far, no further
         hits = [Hit(snap.chunks[i], found.fused[i], float(found.dense[i]), float(found.bm25[i]),
                     found.ranks["dense"].get(i, 0), found.ranks["bm25"].get(i, 0),
-                    snap.chunks[i].title in found.query.named) for i in found.rows]
+                    snap.chunks[i].title in found.query.named) for i in found.rows[:k + IN_FORCE_REACH]]
         if not found.allowed.any():
             return Retrieval([], found.query)
-        best = np.sort(found.chunk_cos[found.allowed])[::-1][:10]
+        allowed_cos = found.chunk_cos[found.allowed]
+        best = -np.sort(np.partition(-allowed_cos, min(9, len(allowed_cos) - 1))[:10])  # the ten best, best first
         return Retrieval(in_force_first(hits)[:k], found.query, float(best[0]),
                          float(found.sentence_cos[found.allowed].max()), float(best[0] - best[-1]))
 
     def _bm25(self, snap: Snapshot, q: Query) -> np.ndarray:
-        vocab = snap.bm25.vocab_dict
-        scores = np.zeros(len(snap.chunks), dtype=np.float32)
-        tokens = [t for t in q.tokens if t in vocab]
-        if tokens:
-            scores += snap.bm25.get_scores(tokens)
-        extra = [t for t in q.expansion if t in vocab]
-        if extra and self.params.expansion_weight:
-            scores += self.params.expansion_weight * snap.bm25.get_scores(extra)
+        scores = snap.bm25.scores(q.tokens)
+        if q.expansion and self.params.expansion_weight:
+            scores += self.params.expansion_weight * snap.bm25.scores(q.expansion)
         return scores
 
     def siblings(self, chunk: Chunk) -> list[Chunk]:
@@ -244,6 +254,10 @@ def _top(scores: np.ndarray, allowed: np.ndarray, n: int, positive: bool = False
     best = best[np.argsort(-masked[best], kind="stable")]
     return {int(i): r for r, i in enumerate((i for i in best if np.isfinite(masked[i]) and
                                              (not positive or masked[i] > 0)), 1)}
+
+
+IN_FORCE_REACH = 20  # passages below the k-th the in-force policy looks at
+REBUILD_SHARE = 0.3  # re-reading more than this share of the chunks: build the snapshot whole
 
 
 def _stamp(records) -> tuple:

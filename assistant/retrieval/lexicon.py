@@ -1,67 +1,72 @@
-"""What the corpus itself says about its words, mined when the snapshot is built (nothing written by hand):
+"""Who the corpus regulates, mined from the index's own words (nothing written by hand): role nouns
+(…员/…人员/…者/…机关/…组织/…干部…) whose mentions are concentrated in a few documents — 党员, 公务员, 公职人员,
+监察官, 事业单位 … — and how often each document mentions each. A question about 党员 should not be answered
+from a document that never mentions 党员 (hybrid.py ranks such a document lower).
 
-- subjects: who the documents regulate — role nouns (…员/…人员/…者/…机关/…组织/…干部…) whose mentions are
-  concentrated in a few documents (党员, 公务员, 公职人员, 监察官, 事业单位 …), and how often each document
-  mentions each; a question about 党员 should not be answered from a document that never mentions 党员;
-- document frequencies of words, for weighting a question's words by rarity.
+Counted from the BM25 tokens stored with each chunk, per document, so a changed document changes only its
+own counts.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-
-from assistant.tokenizer import Tokenizer
-from assistant.types import Chunk
 
 ROLE = re.compile(r"(员|人员|者|人|组织|机关|干部|官|单位|党委|党组|委员会)$")
 SUBJECT_MIN_MENTIONS = 15  # a role noun rarer than this says little about a regime
 SUBJECT_CONCENTRATION = 0.6  # share of its mentions in the three documents that mention it most
 
 
+def role_counts(tokens: list[list[str]]) -> Counter:
+    """Mentions of role nouns in a document's chunk tokens. The tokens are jieba's search mode, which also
+    emits the pieces of a long word (公职人员 → 公职, 人员, 公职人员): a piece of a longer role noun in the same
+    chunk is not counted (人员 there, 责人 of 负责人, 有人 of 所有人)."""
+    counts = Counter()
+    for chunk_tokens in tokens:
+        roles = [t for t in chunk_tokens if len(t) >= 2 and ROLE.search(t)]
+        longer = set(roles)
+        counts.update(t for t in roles if not any(t != u and t in u for u in longer))
+    return counts
+
+
 @dataclass
 class CorpusLexicon:
-    subjects: set[str] = field(default_factory=set)
-    doc_subjects: dict[str, dict[str, int]] = field(default_factory=dict)  # doc_id → subject → mentions
-    df: dict[str, int] = field(default_factory=dict)  # word → chunks containing it
-    chunks: int = 0
+    roles: dict[str, dict[str, int]] = field(default_factory=dict)  # doc_id → role noun → mentions
+    subjects: set[str] = field(init=False)  # the role nouns that divide the corpus
+    doc_subjects: dict[str, dict[str, int]] = field(init=False)  # doc_id → subject → mentions
+
+    def __post_init__(self) -> None:
+        per_word: dict[str, list[int]] = {}
+        for counts in self.roles.values():
+            for word, n in counts.items():
+                per_word.setdefault(word, []).append(n)
+        self.subjects = {word for word, mentions in per_word.items() if sum(mentions) >= SUBJECT_MIN_MENTIONS
+                         and sum(sorted(mentions, reverse=True)[:3]) / sum(mentions) >= SUBJECT_CONCENTRATION}
+        self.doc_subjects = {doc: {w: n for w, n in counts.items() if w in self.subjects}
+                             for doc, counts in self.roles.items()}
 
     @classmethod
-    def mine(cls, chunks: list[Chunk], tokens: list[list[str]], tokenizer: Tokenizer) -> CorpusLexicon:
-        """From the chunks and their BM25 tokens (the same words the index holds)."""
-        df = Counter()
-        for toks in tokens:
-            df.update(set(toks))
-        return cls(*_subjects(chunks, tokenizer), dict(df), len(chunks))
+    def mine(cls, doc_ids: list[str], tokens: list[list[str]]) -> CorpusLexicon:
+        """From each chunk's document and BM25 tokens."""
+        return cls(_by_document(doc_ids, tokens))
 
-    def idf(self, word: str) -> float:
-        return math.log(1 + self.chunks / (1 + self.df.get(word, 0)))
+    def changed(self, removed: set[str], doc_ids: list[str], tokens: list[list[str]]) -> CorpusLexicon:
+        """Without the removed (or changed) documents, with the counts of the added chunks' documents."""
+        roles = {doc: counts for doc, counts in self.roles.items() if doc not in removed}
+        roles.update(_by_document(doc_ids, tokens))
+        return CorpusLexicon(roles)
 
     def to_json(self) -> dict:
-        return {"subjects": sorted(self.subjects), "doc_subjects": self.doc_subjects,
-                "df": self.df, "chunks": self.chunks}
+        return {"roles": self.roles}
 
     @classmethod
     def from_json(cls, data: dict) -> CorpusLexicon:
-        return cls(set(data["subjects"]), data["doc_subjects"], data["df"], data["chunks"])
+        return cls(data["roles"])
 
 
-def _subjects(chunks: list[Chunk], tokenizer: Tokenizer) -> tuple[set[str], dict[str, dict[str, int]]]:
-    """Role nouns (accurate-mode jieba words) concentrated in a few documents, with their mentions per document."""
-    per_doc: dict[str, Counter] = {}
-    for c in chunks:
-        per_doc.setdefault(c.doc_id, Counter()).update(
-            w for w in tokenizer.words(f"{c.title}\n{c.text}") if len(w) >= 2 and ROLE.search(w))
-    total = Counter()
-    for counts in per_doc.values():
-        total.update(counts)
-    subjects = set()
-    for word, mentions in total.items():
-        if mentions >= SUBJECT_MIN_MENTIONS:
-            top = sorted((counts.get(word, 0) for counts in per_doc.values()), reverse=True)[:3]
-            if sum(top) / mentions >= SUBJECT_CONCENTRATION:
-                subjects.add(word)
-    doc_subjects = {doc: {w: n for w, n in counts.items() if w in subjects} for doc, counts in per_doc.items()}
-    return subjects, doc_subjects
+def _by_document(doc_ids: list[str], tokens: list[list[str]]) -> dict[str, dict[str, int]]:
+    by_doc: dict[str, list[list[str]]] = {}
+    for doc_id, chunk_tokens in zip(doc_ids, tokens):
+        by_doc.setdefault(doc_id, []).append(chunk_tokens)
+    return {doc: dict(role_counts(t)) for doc, t in by_doc.items()}

@@ -4,10 +4,13 @@ content words weighted by rarity, and who it is about."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from assistant.grounding.in_force import asks_for_old_version
-from assistant.retrieval.lexicon import CorpusLexicon
 from assistant.tokenizer import Tokenizer
+
+if TYPE_CHECKING:
+    from assistant.retrieval.snapshot import Snapshot
 
 
 def content_words(question: str, tokenizer: Tokenizer) -> list[str]:
@@ -31,8 +34,9 @@ class Query:
     named: set[str] = field(default_factory=set)  # titles of the documents it names
 
     @classmethod
-    def read(cls, text: str, tokenizer: Tokenizer, lexicon: CorpusLexicon) -> Query:
-        words = {w: lexicon.idf(w) for w in content_words(text, tokenizer)}
-        return cls(text=text, tokens=tokenizer.query_tokens(text), expansion=tokenizer.expansion_tokens(text),
-                   words=words, subjects={w for w in tokenizer.words(text) if w in lexicon.subjects},
+    def read(cls, text: str, tokenizer: Tokenizer, snapshot: Snapshot) -> Query:
+        tokens = tokenizer.query_tokens(text)
+        words = {w: snapshot.idf(w) for w in content_words(text, tokenizer)}
+        return cls(text=text, tokens=tokens, expansion=tokenizer.expansion_tokens(text), words=words,
+                   subjects={t for t in tokens if t in snapshot.lexicon.subjects},
                    old_version=asks_for_old_version(text))

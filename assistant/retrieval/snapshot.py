@@ -1,34 +1,41 @@
-"""What search holds in memory: the live chunks, their BM25 index (jieba words), chunk and sentence vectors, and what the corpus says about its words (lexicon.py) — and how it is written
-to and read from a folder in plain formats (JSON, NumPy arrays without pickle, bm25s's own files), so a
-damaged or foreign file can fail to load but never run code."""
+"""What search holds in memory: the live chunks, their BM25 index (jieba words), chunk and sentence vectors,
+and who the corpus regulates (lexicon.py) — built whole from the store once, then changed document by
+document (`changed`: the other rows are kept, nothing is re-read or re-indexed); and how it is written to and
+read from a folder in plain formats (JSON and NumPy arrays, no pickle), so a damaged or foreign file can
+fail to load but never run code."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+import math
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-import bm25s
 import numpy as np
 
+from assistant.retrieval.bm25 import BM25
 from assistant.retrieval.doc_names import DocNameIndex
 from assistant.retrieval.lexicon import CorpusLexicon
-from assistant.tokenizer import Tokenizer
 from assistant.types import Chunk
 
-ARRAYS, CHUNKS, STAMP, LEXICON, BM25_DIR = "arrays.npz", "chunks.json", "stamp.json", "lexicon.json", "bm25"
+ARRAYS, CHUNKS, STAMP, LEXICON, TERMS = "arrays.npz", "chunks.json", "stamp.json", "lexicon.json", "terms.json"
 
 
-def _bm25(tokens: list[list[str]]) -> bm25s.BM25:
-    index = bm25s.BM25()
-    index.index([t or [""] for t in tokens], show_progress=False)
-    return index
+@dataclass
+class Added:
+    """Rows to add: chunks with their BM25 tokens, vectors, and sentence vectors (owner: index into chunks)."""
+
+    chunks: list[Chunk]
+    tokens: list[list[str]]
+    vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    sentence_owner: np.ndarray
 
 
 @dataclass
 class Snapshot:
     chunks: list[Chunk]
-    bm25: bm25s.BM25 | None  # over the jieba tokens stored with each chunk
+    bm25: BM25  # over the jieba tokens stored with each chunk
     lexicon: CorpusLexicon
     vectors: np.ndarray  # one row per chunk
     sentence_vectors: np.ndarray  # one row per sentence of the multi-sentence chunks, grouped by chunk
@@ -48,11 +55,36 @@ class Snapshot:
                         for name in ("doc_id", "kind", "status")}
 
     @classmethod
-    def build(cls, chunks: list[Chunk], tokens: list[list[str]], vectors: np.ndarray, sentence_vectors: np.ndarray,
-              sentence_owner: np.ndarray, stamp: tuple, tokenizer: Tokenizer) -> Snapshot:
-        order = np.argsort(sentence_owner, kind="stable")  # rows of one chunk together, for reduceat
-        return cls(chunks, _bm25(tokens) if chunks else None, CorpusLexicon.mine(chunks, tokens, tokenizer), vectors,
-                   sentence_vectors[order], sentence_owner[order], stamp)
+    def build(cls, rows: Added, stamp: tuple) -> Snapshot:
+        """From everything the store holds."""
+        order = np.argsort(rows.sentence_owner, kind="stable")  # rows of one chunk together, for reduceat
+        return cls(rows.chunks, BM25.build(t or [""] for t in rows.tokens),
+                   CorpusLexicon.mine([c.doc_id for c in rows.chunks], rows.tokens), rows.vectors,
+                   rows.sentence_vectors[order], rows.sentence_owner[order], stamp)
+
+    def changed(self, removed: set[str], added: Added, statuses: dict[str, tuple[str, str]], stamp: tuple) -> Snapshot:
+        """A new snapshot (this one unchanged, still serving): without the chunks of the `removed` documents
+        (withdrawn, or changed and re-read into `added`), with `added`'s rows, and the documents of `statuses`
+        (doc_id → (status, superseded_by)) re-marked."""
+        keep = np.fromiter((c.doc_id not in removed for c in self.chunks), dtype=bool, count=len(self.chunks))
+        chunks = [_marked(c, statuses) for c, k in zip(self.chunks, keep) if k] + added.chunks
+        new_row = np.cumsum(keep) - 1  # a kept chunk's row in the new snapshot
+        kept_sentences = keep[self.sentence_owner]
+        owners = np.concatenate([new_row[self.sentence_owner[kept_sentences]],
+                                 added.sentence_owner + int(keep.sum())]).astype(np.int64)
+        dim = self.vectors.shape[1] if self.vectors.size else added.vectors.shape[1] if added.vectors.size else 1
+        order = np.argsort(owners, kind="stable")
+        return Snapshot(chunks, self.bm25.changed(keep, (t or [""] for t in added.tokens)),
+                        self.lexicon.changed(removed, [c.doc_id for c in added.chunks], added.tokens),
+                        np.vstack([self.vectors[keep].reshape(-1, dim), added.vectors.reshape(-1, dim)]),
+                        np.vstack([self.sentence_vectors[kept_sentences].reshape(-1, dim),
+                                   added.sentence_vectors.reshape(-1, dim)])[order], owners[order], stamp)
+
+    def idf(self, word: str) -> float:
+        """How rare a word is among the chunks (0 documents: as rare as can be)."""
+        column = self.bm25.vocab.get(word)
+        df = 0 if column is None else int(self.bm25.by_term.indptr[column + 1] - self.bm25.by_term.indptr[column])
+        return math.log(1 + len(self.chunks) / (1 + df))
 
     def best_sentence(self, query_vector: np.ndarray, chunk_cosine: np.ndarray) -> np.ndarray:
         """Per chunk, the cosine of its best-matching sentence (its own cosine when it has no sentences)."""
@@ -64,12 +96,11 @@ class Snapshot:
     def write(self, folder: Path) -> None:
         """Into an empty folder."""
         np.savez(folder / ARRAYS, vectors=self.vectors, sentence_vectors=self.sentence_vectors,
-                 sentence_owner=self.sentence_owner)
+                 sentence_owner=self.sentence_owner, **self.bm25.arrays())
         (folder / CHUNKS).write_text(json.dumps([asdict(c) for c in self.chunks], ensure_ascii=False), "utf-8")
         (folder / STAMP).write_text(json.dumps(self.stamp, ensure_ascii=False), "utf-8")
         (folder / LEXICON).write_text(json.dumps(self.lexicon.to_json(), ensure_ascii=False), "utf-8")
-        if self.bm25 is not None:
-            self.bm25.save(str(folder / BM25_DIR), show_progress=False)
+        (folder / TERMS).write_text(json.dumps(self.bm25.terms(), ensure_ascii=False), "utf-8")
 
     @classmethod
     def read(cls, folder: Path) -> Snapshot:
@@ -77,10 +108,17 @@ class Snapshot:
         stamp = tuple(tuple(row) for row in json.loads((folder / STAMP).read_text("utf-8")))
         chunks = [Chunk(**row) for row in json.loads((folder / CHUNKS).read_text("utf-8"))]
         lexicon = CorpusLexicon.from_json(json.loads((folder / LEXICON).read_text("utf-8")))
+        terms = json.loads((folder / TERMS).read_text("utf-8"))
         with np.load(folder / ARRAYS, allow_pickle=False) as arrays:
             vectors, sentences, owners = arrays["vectors"], arrays["sentence_vectors"], arrays["sentence_owner"]
-        bm25 = bm25s.BM25.load(str(folder / BM25_DIR), allow_pickle=False, show_progress=False) \
-            if (folder / BM25_DIR).is_dir() else None
-        if len(vectors) != len(chunks) or (bm25 is None) != (not chunks):
+            bm25 = BM25.from_arrays(terms, arrays)
+        if len(vectors) != len(chunks) or bm25.size != len(chunks):
             raise ValueError("snapshot parts do not match")
         return cls(chunks, bm25, lexicon, vectors, sentences, owners, stamp)
+
+
+def _marked(chunk: Chunk, statuses: dict[str, tuple[str, str]]) -> Chunk:
+    mark = statuses.get(chunk.doc_id)
+    if mark is None or (chunk.status, chunk.superseded_by) == mark:
+        return chunk
+    return replace(chunk, status=mark[0], superseded_by=mark[1])

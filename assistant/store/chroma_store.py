@@ -122,6 +122,15 @@ class ChromaStore:
         got = self._read(self.sentences, ["embeddings"])
         return [sentence_owner(i) for i in got["ids"]], got["embeddings"]
 
+    def sentence_vectors_of(self, chunk_ids: list[str]) -> tuple[list[str], list[list[float]]]:
+        """(owner chunk id, vector) of the sentence vectors of these chunks."""
+        owners, vectors = [], []
+        for batch in batches(chunk_ids, self.page):
+            got = self._read(self.sentences, ["embeddings"], where={"chunk_id": {"$in": list(batch)}})
+            owners += [sentence_owner(i) for i in got["ids"]]
+            vectors += got["embeddings"]
+        return owners, vectors
+
     def all_chunk_ids(self) -> set[str]:
         return set(self._read(self.chunks, [])["ids"])
 
