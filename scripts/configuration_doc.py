@@ -58,10 +58,24 @@ def _values(name: str, field: FieldInfo) -> str:
     high = next((f"≤ {m.le}" for m in bounds.values() if hasattr(m, "le")), "")
     kind = {int: "整数", float: "数", bool: "true / false", str: "文本", SecretStr: "文本（保密）"}.get(annotation)
     if kind is None:
-        text = str(annotation).replace("typing.", "").replace("pathlib.", "").replace("NoneType", "None")
+        text = _type_name(annotation)
         kind = "路径" if "Path" in text else "JSON 对象" if text.startswith("dict") else text
     pattern = next((f"，格式 `{m.pattern}`" for m in bounds.values() if getattr(m, "pattern", None)), "")
     return f"{kind}{'，' if low or high else ''}{'，'.join(x for x in (low, high) if x)}{pattern}"
+
+
+def _type_name(annotation) -> str:
+    """`list[str | '*']`, not the repr of an Annotated type with its constraints (they are in the description)."""
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _type_name(args[0])
+    if origin is typing.Literal:
+        return " | ".join(repr(a) for a in args)
+    if origin in (typing.Union, __import__("types").UnionType):
+        return " | ".join(_type_name(a) for a in args)
+    if origin is not None:
+        return f"{getattr(origin, '__name__', str(origin))}[{', '.join(_type_name(a) for a in args)}]"
+    return "None" if annotation is type(None) else getattr(annotation, "__name__", str(annotation))
 
 
 def _default(name: str, field: FieldInfo) -> str:

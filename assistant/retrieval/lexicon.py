@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 ROLE = re.compile(r"(员|人员|者|人|组织|机关|干部|官|单位|党委|党组|委员会)$")
 SUBJECT_MIN_MENTIONS = 15  # a role noun rarer than this says little about a regime
 SUBJECT_CONCENTRATION = 0.6  # share of its mentions in the three documents that mention it most
+# with fewer documents, "mostly in three of them" says nothing: every word is; no subjects then
+SUBJECT_MIN_DOCUMENTS = 10
 
 
 def role_counts(tokens: list[list[str]]) -> Counter:
@@ -42,7 +44,8 @@ class CorpusLexicon:
             for word, n in counts.items():
                 per_word.setdefault(word, []).append(n)
         self.subjects = {word for word, mentions in per_word.items() if sum(mentions) >= SUBJECT_MIN_MENTIONS
-                         and sum(sorted(mentions, reverse=True)[:3]) / sum(mentions) >= SUBJECT_CONCENTRATION}
+                         and sum(sorted(mentions, reverse=True)[:3]) / sum(mentions) >= SUBJECT_CONCENTRATION
+                         } if len(self.roles) >= SUBJECT_MIN_DOCUMENTS else set()
         self.doc_subjects = {doc: {w: n for w, n in counts.items() if w in self.subjects}
                              for doc, counts in self.roles.items()}
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from assistant.retrieval.snapshot import Snapshot
 
 log = logging.getLogger("assistant.retrieval")
-VERSION = "snapshot-v6"  # bump when the snapshot's layout changes
+VERSION = "snapshot-v7"  # bump when the snapshot's layout changes
 
 
 class SnapshotCache:
