@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 
+from assistant.answer.answer_type import asks_quantity, states_quantity
 from assistant.answer.extractive import extractive_answer, select_sentences, split_sentences
 from assistant.grounding.in_force import prefer_in_force
 from assistant.grounding.passage import Passage
@@ -108,3 +109,27 @@ def test_heading_sentence_is_not_repeated(tokenizer):
     c = chunk(text, doc_id="p", title="工作措施", section="五、关心关爱 > （十三）加大对基层干部关心关爱力度")
     answer = extractive_answer("基层干部交通补贴", cite([c]), tokenizer)
     assert answer == "《工作措施》（十三）加大对基层干部关心关爱力度：按规定对在乡镇机关工作的事业编制干部发放交通补贴[1]。"
+
+
+@pytest.mark.parametrize(("question", "asks"), [("处分决定后多久宣布？", True), ("一级科员要干几年才能晋升？", True),
+                                                ("补贴标准是多少？", True), ("公务员分哪几种？", False),
+                                                ("影响期内又受处分怎么算？", False)])
+def test_questions_asking_for_a_quantity(question, asks):
+    assert asks_quantity(question) is asks
+
+
+@pytest.mark.parametrize(("text", "states"), [("时间一般为1周左右", True), ("自接到申请之日起三十日内予以审批", True),
+                                              ("警告，六个月", True), ("提高比例20%以上", True),
+                                              ("一般应当在一个单位内统筹", False), ("举办专题培训班", False)])
+def test_sentences_stating_a_quantity(text, states):
+    assert states_quantity(text) is states
+
+
+def test_a_passage_stating_the_asked_quantity_joins_the_leading_one(tokenizer):
+    """The best-ranked passage shares the question's words but states no duration; the next one states it."""
+    lead = chunk("定期举办专题培训班，组织领导干部赴沿海发达地区开展专题培训。", article="第四条")
+    duration = chunk("培训以短期为主，时间一般为1周左右。", article="第五条")
+    question = "专题培训一般安排多长时间？"
+    assert "1周左右[2]" in extractive_answer(question, cite([lead, duration]), tokenizer)
+    without_quantity = chunk("培训以短期为主，时间由各单位安排。", article="第五条")
+    assert "[2]" not in extractive_answer(question, cite([lead, without_quantity]), tokenizer)

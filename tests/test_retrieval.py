@@ -8,6 +8,7 @@ import pytest
 
 from assistant.ingest.chunking import sentence_units
 from assistant.retrieval.hybrid import Filters
+from assistant.retrieval.query import content_words
 from tests.conftest import SEED_CORPUS
 
 
@@ -21,6 +22,15 @@ def test_colloquial_words_bring_official_terms(shared_tokenizer, question, offic
     extra = shared_tokenizer.expansion_tokens(question)
     assert set(shared_tokenizer.tokens(official)) & set(extra)
     assert not set(extra) & set(shared_tokenizer.tokens(question))  # only words the question lacks
+
+
+def test_content_words_of_equal_length_keep_the_question_order(shared_tokenizer):
+    """Not set order, which changes with the process's hash seed: the same question must rank the same way
+    in every worker."""
+    question = "干部培训时间安排补贴标准考核办法"
+    words = content_words(question, shared_tokenizer)
+    for a, b in zip(words, words[1:]):
+        assert len(a) > len(b) or (len(a) == len(b) and question.index(a) < question.index(b)), words
 
 
 def test_no_expansion_without_colloquial_words(shared_tokenizer):

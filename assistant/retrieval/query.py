@@ -14,8 +14,9 @@ if TYPE_CHECKING:
 
 
 def content_words(question: str, tokenizer: Tokenizer) -> list[str]:
-    """The question's content words, longest first, without sub-words of a longer one."""
-    words = sorted({t for t in tokenizer.query_tokens(question) if len(t) >= 2}, key=len, reverse=True)
+    """The question's content words, longest first (then in the question's order, so the same question
+    always weighs the same way), without sub-words of a longer one."""
+    words = sorted(dict.fromkeys(t for t in tokenizer.query_tokens(question) if len(t) >= 2), key=len, reverse=True)
     kept: list[str] = []
     for word in words:
         if not any(word in longer for longer in kept):
