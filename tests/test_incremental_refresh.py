@@ -34,6 +34,7 @@ def _same(refreshed, whole) -> None:
     """Two snapshots with the same content, whatever their row order."""
     a, b = refreshed.snapshot, whole.snapshot
     assert sorted(c.id for c in a.chunks) == sorted(c.id for c in b.chunks)
+    assert (np.diff(a.sentence_owner) >= 0).all()  # a chunk's sentences together: the best-sentence max needs it
     for c in b.chunks:
         i, j = a.position[c.id], b.position[c.id]
         assert a.chunks[i] == c
