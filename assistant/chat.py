@@ -3,7 +3,7 @@ screening told in prose (with the screening attached); every other question goes
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from pydantic import Field
 
@@ -31,9 +31,13 @@ class ScreeningDone(Done):
 class Chat:
     """The answerer and the tolerance screener behind one chat entry point (one per process)."""
 
-    def __init__(self, answerer: Answerer, screener: ToleranceService):
+    def __init__(self, answerer: Answerer, screener: Callable[[], ToleranceService]):
         self.answerer = answerer
-        self.screener = screener
+        self._screener = screener  # built on first use: its clause reader fits a model, not on the way to ready
+
+    @property
+    def screener(self) -> ToleranceService:
+        return self._screener()
 
     @property
     def retriever(self):

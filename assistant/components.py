@@ -180,7 +180,7 @@ class Components:
     def chat(self) -> Chat:
         from assistant.chat import Chat
 
-        return self._once("chat", lambda: Chat(self.answerer(), self.tolerance()))
+        return self._once("chat", lambda: Chat(self.answerer(), self.tolerance))
 
     def course(self) -> CoursePackBuilder:
         from assistant.course import CoursePackBuilder

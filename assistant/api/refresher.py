@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Callable
 from contextlib import asynccontextmanager, suppress
 
 from anyio import to_thread
@@ -45,7 +46,7 @@ def load_services(app: FastAPI, settings: Settings) -> None:
     app.state.components, app.state.retriever, app.state.chat = parts, retriever, chat
     app.state.load_error = None
     # a second later: started at once, its work competes for the GIL with the server's own start (+0.3 s to ready)
-    warm = threading.Timer(WARM_UP_DELAY, _warm, args=(parts.tolerance(),))
+    warm = threading.Timer(WARM_UP_DELAY, _warm, args=(parts.tolerance,))
     warm.name, warm.daemon = "tolerance-warm-up", True
     warm.start()
 
@@ -62,11 +63,12 @@ WARM_UP_DELAY = 1.0  # seconds after the index loads
 WARM_UP_SITUATION = "我在推进试点项目时为了赶工期，经班子集体研究后先行实施，没有收任何好处，后来出了差错，能否容错？"
 
 
-def _warm(tolerance: ToleranceService) -> None:
-    """Run one screening in the background: its fixed rule queries and lexicon are then ready before the
-    first user asks (the first screening after start took 12 s on the shared corpus, later ones ~1 s)."""
+def _warm(tolerance: Callable[[], ToleranceService]) -> None:
+    """Build the screener and run one screening in the background: its clause reader, fixed rule queries and
+    lexicon are then ready before the first user asks (the first screening after start took 12 s on the
+    shared corpus, later ones ~1 s)."""
     try:
-        tolerance.assess(WARM_UP_SITUATION)
+        tolerance().assess(WARM_UP_SITUATION)
     except Exception as err:  # noqa: BLE001 - a failed warm-up only means the first request does the work
         log.info("tolerance warm-up skipped: %s", err)
 

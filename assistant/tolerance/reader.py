@@ -18,12 +18,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
 from assistant.tolerance.lexicon import FACTORS, Negation, clauses, negating
+
+if TYPE_CHECKING:
+    from sklearn.linear_model import LogisticRegression
 
 _SENTENCE = re.compile(r"[^。；;！!？?\n]+")
 NONE = "none"
@@ -86,6 +88,9 @@ def spans(situation: str) -> list[tuple[int, int]]:
 
 
 def _model() -> LogisticRegression:
+    # scikit-learn takes ~1 s to import: when a reader is built (in the background after start), not at start
+    from sklearn.linear_model import LogisticRegression
+
     # saga to a loose tolerance fits in a fraction of a second and reads as well as a tight lbfgs fit (10 s)
     # on held-out reports; classes weighted, as the clause set has many more fabrication than ban examples
     return LogisticRegression(C=10, solver="saga", tol=1e-3, max_iter=1000, class_weight="balanced")
@@ -101,6 +106,8 @@ class ClauseReader:
         excluded = set(exclude_sources)
         self.examples = [e for e in (load_examples() if examples is None else examples) if e.source not in excluded]
         texts = [self.marked(e.text) for e in self.examples]
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         self._vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)
         x = self._vectorizer.fit_transform(texts)
         self._labels = _model().fit(x, [e.label for e in self.examples])
