@@ -5,7 +5,8 @@ measured, not the model), plus a 2 % sample embedded with the real embedder for 
 Per size: documents, chunks (+ sentence vectors), ingest seconds, index size on disk, the snapshot's build time
 from the store (cold) and from the snapshot cache, the RSS of one process holding it, search p50/p95 with the
 query vector already cached (the embedding excluded), and — with 2 uvicorn workers on a `chroma run` server over
-the same index — each worker's RSS and the seconds from a changed document's commit until both workers find it.
+the same index — each worker's RSS and the seconds from a changed document's commit until both workers find it;
+then, in one process on the embedded store, how long a refresh takes after one document changed.
 
 Sizes: 1× is ../shared/corpus; 10× and 30× are files of ../shared/scale-corpus in a fixed shuffled order until
 their characters reach 10× and 30× those of the shared corpus. The scale corpus holds ~18.6× only, so 30× is all
@@ -234,6 +235,29 @@ def change_reaches_workers(served: Served, corpus: Path) -> float:
     return time.monotonic() - committed[0]
 
 
+def one_document_refresh(index_dir: Path, corpus: Path, runs: int = 2) -> float:
+    """Median seconds of one process's refresh (embedded store) after one document changed: what a worker
+    does when its poll sees the change, without the poll's wait or a Chroma server's HTTP. The snapshot
+    cache is saved in the background meanwhile and is not counted."""
+    from assistant.components import Components
+
+    served = Components.load(fake_settings(index_dir)).retriever()
+    writer = Components.load(fake_settings(index_dir)).ingestor()
+    doc = next(p for p in _files(corpus) if "copy" not in p.parts)
+    text = doc.read_text(encoding="utf-8")
+    if doc.is_symlink():  # a link to the scale corpus becomes a file of its own: the corpus stays untouched
+        doc.unlink()
+    seconds = []
+    for run in range(runs):
+        doc.write_text(text + f"\n\n第九百九十八条 各单位应当建立刷新测试台账{run}{int(time.time())}。\n", encoding="utf-8")
+        writer.run([doc], root=corpus)
+        started = time.perf_counter()
+        if not served.refresh():
+            raise RuntimeError("the changed document was not picked up")
+        seconds.append(time.perf_counter() - started)
+    return statistics.median(seconds)
+
+
 def _wait(check, timeout: float, step: float = 0.2) -> None:
     deadline = time.monotonic() + timeout
     while True:
@@ -268,6 +292,11 @@ def measure_size(work: Path, times: int, base_chars: int, workers: int, refresh:
         row["worker_rss_after_change_mb"] = max(served.rss_mb())
     finally:
         served.stop()
+    print(f"[{times}×] one-document refresh in a fresh process", file=sys.stderr, flush=True)
+    # fresh: this process's embedded Chroma (from the ingest above) has not seen what chroma run wrote since
+    out = subprocess.run([sys.executable, "-m", "bench.scale", "--refresh-one", str(index_dir), str(corpus)],
+                         capture_output=True, text=True, check=True, cwd=ROOT)
+    row["refresh_one_s"] = json.loads(out.stdout.strip().splitlines()[-1])
     print(f"[{times}×] {json.dumps(row, ensure_ascii=False)}", file=sys.stderr, flush=True)
     return row
 
@@ -296,7 +325,8 @@ COLUMNS = [("size", "size", "{}"), ("documents", "docs", "{:,}"), ("chunks", "ch
            ("snapshot_cache_s", "from cache s", "{:.2f}"), ("snapshot_rss_mb", "snapshot MB", "{:.0f}"),
            ("worker_rss_mb", "worker RSS MB", "{:.0f}"), ("worker_rss_after_change_mb", "after change", "{:.0f}"),
            ("workers_ready_s", "workers ready s", "{:.1f}"),
-           ("change_visible_s", "change in all workers s", "{:.1f}"), ("search_p50_ms", "search p50 ms", "{:.1f}"),
+           ("change_visible_s", "change in all workers s", "{:.1f}"), ("refresh_one_s", "one-doc refresh s", "{:.2f}"),
+           ("search_p50_ms", "search p50 ms", "{:.1f}"),
            ("search_p95_ms", "p95 ms", "{:.1f}")]
 
 
@@ -319,9 +349,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--no-real", action="store_true", help="skip the real-embedder sample")
     parser.add_argument("--report", type=Path, help="print the tables of a scale-results.json again, measure nothing")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # the fresh process of measure_size
+    parser.add_argument("--refresh-one", nargs=2, type=Path, help=argparse.SUPPRESS)  # INDEX CORPUS: the same
     args = parser.parse_args(argv)
     if args.measure:
         print(json.dumps(measure_process(args.measure)))
+        return 0
+    if args.refresh_one:
+        print(json.dumps(one_document_refresh(*args.refresh_one)))
         return 0
     if args.report:
         report(json.loads(args.report.read_text("utf-8")))
