@@ -7,7 +7,8 @@ imported when the service is first built: `assistant ingest` never loads the ans
 
 One `Components` serves one knowledge base (`kb`); the parts that take seconds or tens of megabytes to
 load — embedding model, jieba, the tolerance reader's dictionary overlay, the chat model — are shared by
-the `Components` of every knowledge base of a process (`shared_parts`, used by assistant/knowledge_bases.py).
+the `Components` of every knowledge base of a process (`SharedParts`, used by assistant/knowledge_bases.py),
+still each built on first use: a knowledge base opened at start does not load the tolerance reader.
 """
 
 from __future__ import annotations
@@ -39,7 +40,21 @@ if TYPE_CHECKING:
     from assistant.tolerance.service import ToleranceService
 
 T = TypeVar("T")
-SHARED = ("embeddings", "tokenizer", "chat_model", "factor_analyzer")  # loaded once per process, for every KB
+
+
+class SharedParts:
+    """The heavy parts (embedding model, jieba, chat model, tolerance reader) one process shares among the
+    `Components` of its knowledge bases: each built by whichever asks first, once."""
+
+    def __init__(self) -> None:
+        self._parts: dict[str, object] = {}
+        self._lock = threading.RLock()
+
+    def get(self, name: str, build: Callable[[], T]) -> T:
+        with self._lock:
+            if name not in self._parts:
+                self._parts[name] = build()
+            return self._parts[name]  # type: ignore[return-value]
 
 
 def open_store(settings: Settings, create: bool = False, kb: str = DEFAULT_KB) -> ChromaStore:
@@ -83,14 +98,16 @@ class Components:
             self.tokenizer = tokenizer
         self._built: dict[str, object] = {}
         self._lock = threading.RLock()
+        self._shared = SharedParts()
 
     @classmethod
     def load(cls, settings: Settings, create: bool = False, kb: str = DEFAULT_KB,
-             shared: dict[str, object] | None = None) -> Components:
+             shared: SharedParts | None = None) -> Components:
         """Open the store now (so a missing index is reported at once); the rest is built on first use.
-        `shared`: heavy parts already loaded (`shared_parts()` of another Components), used as they are."""
+        `shared`: the heavy parts of the process (`shared_parts()` of another Components)."""
         parts = cls(settings, open_store(settings, create=create, kb=kb), kb=kb)
-        parts.__dict__.update(shared or {})  # the cached properties' values
+        if shared is not None:
+            parts._shared = shared
         return parts
 
     @classmethod
@@ -99,9 +116,9 @@ class Components:
         load: the embedding model, jieba and the chat model."""
         return cls.load(old.settings, kb=old.kb, shared=old.shared_parts())
 
-    def shared_parts(self) -> dict[str, object]:
-        """The parts every knowledge base of a process shares (loaded now if they were not yet)."""
-        return {name: getattr(self, name) for name in SHARED}
+    def shared_parts(self) -> SharedParts:
+        """The parts every knowledge base of a process shares (built when first used, by any of them)."""
+        return self._shared
 
     @property
     def corpus_dir(self) -> Path:
@@ -112,18 +129,19 @@ class Components:
     # --- the parts everything else is made of ---------------------------------------------------------
     @cached_property
     def embeddings(self) -> Embeddings:
-        return build_embeddings(self.settings)
+        return self._shared.get("embeddings", lambda: build_embeddings(self.settings))
 
     @cached_property
     def tokenizer(self) -> Tokenizer:
-        return Tokenizer(self.settings.index_dir)  # jieba's dictionary cache lives beside the index
+        # jieba's dictionary cache lives beside the index
+        return self._shared.get("tokenizer", lambda: Tokenizer(self.settings.index_dir))
 
     @cached_property
     def chat_model(self):
         """The LangChain chat model for answers, screenings and course packs, or None (extractive mode)."""
         from assistant.grounding.llm import build_chat_model
 
-        return build_chat_model(self.settings)
+        return self._shared.get("chat_model", lambda: build_chat_model(self.settings))
 
     @cached_property
     def factor_analyzer(self) -> FactorAnalyzer:
@@ -131,7 +149,8 @@ class Components:
         from assistant.tolerance.factors import FactorAnalyzer
         from assistant.tolerance.lexicon import Negation
 
-        return FactorAnalyzer(negation=Negation(base=self.tokenizer.dictionary()))
+        return self._shared.get("factor_analyzer",
+                                lambda: FactorAnalyzer(negation=Negation(base=self.tokenizer.dictionary())))
 
     def _once(self, name: str, build: Callable[[], T]) -> T:
         with self._lock:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 import threading
 
-from assistant.components import Components, snapshot_folder
+from assistant.components import Components, SharedParts, snapshot_folder
 from assistant.errors import ConflictError, IndexMissingError, UnknownKnowledgeBaseError
 from assistant.settings import Settings
 from assistant.store import knowledge_bases
@@ -25,7 +25,7 @@ class KnowledgeBases:
     def __init__(self, settings: Settings):
         self.settings = settings
         self._open: dict[str, Components] = {}
-        self._shared: dict[str, object] | None = None  # model, jieba…: loaded once, kept when their KB goes
+        self._shared: SharedParts | None = None  # model, jieba…: loaded once, kept when their KB goes
         self._lock = threading.Lock()
 
     def names(self) -> list[str]:
