@@ -25,17 +25,10 @@ from assistant.components import Components
 from assistant.ingest.markers import CN_DIGITS
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.settings import Settings
+from bench.scale import QUERIES  # the same 20 searches as the scale table
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLE_LINE = re.compile(rf"^第[{CN_DIGITS}]+条")  # a body line that starts an article
-QUERIES = [
-    "个人信息处理者应当采取哪些安全保护措施", "海关对进出境运输工具如何监管", "食品生产经营许可的条件",
-    "行政处罚的种类有哪些", "征收土地应当给予哪些补偿", "劳动合同解除的经济补偿标准", "国家秘密的密级分为哪几级",
-    "船舶登记需要提交哪些材料", "专利权的保护期限是多少年", "税务机关可以采取哪些税收保全措施",
-    "环境影响评价文件由谁审批", "药品上市许可持有人的义务", "道路交通事故的处理程序", "公务员的辞退情形",
-    "出口管制物项的许可申请", "生产经营单位的安全生产责任制", "森林防火期内禁止的行为", "外国人入境签证的种类",
-    "突发事件的预警级别", "城市房屋拆迁的补偿方式",
-]
 
 
 def settings_for(index_dir: Path) -> Settings:
