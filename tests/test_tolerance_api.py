@@ -67,6 +67,19 @@ def test_screening_over_the_sample_corpus(seed_url):
         assert step["n"] is None or step["quote"]
 
 
+def test_likely_without_a_stated_motive_says_so_and_asks_for_it(seed_url):
+    """Told as the problem, the procedure and the result (as published tolerated cases mostly are): likely,
+    with the motive named as what the outlook still rests on, and asked for."""
+    situation = ("镇里的排水沟年久失修，群众多次反映雨天积水。镇党委会议研究后决定先施工、再补办立项手续，"
+                 "工程按期完工并通过了验收。现在因为没有事先办理立项审批被问责，能不能容错？")
+    body = httpx.post(f"{seed_url}/api/tolerance", json={"situation": situation}, timeout=TIMEOUT).json()
+    assert body["outlook"] == "likely_tolerable", body["factors"]
+    motive = next(f for f in body["factors"] if f["factor"] == "motive")
+    assert motive["verdict"] == "not stated"
+    assert body["reasoning"].startswith("所述情况尚未说明出发点是否为公") and "中的，" not in body["reasoning"]
+    assert any("出发点" in q or "好处" in q for q in body["questions_to_clarify"]), body["questions_to_clarify"]
+
+
 def test_chat_attaches_the_screening_only_to_tolerance_questions(seed_url):
     r = httpx.post(f"{seed_url}/api/chat", json={"question": CHAT_QUESTION}, timeout=TIMEOUT)
     assert r.status_code == 200

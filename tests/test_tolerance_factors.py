@@ -112,7 +112,11 @@ def findings_with(**given: tuple[str, str] | str) -> list[FactorFinding]:
 def test_outlook_rule():
     assert judge(findings_with(motive=("against", "decisive"), exploratory="supports")) == "unlikely"
     assert judge(findings_with(motive="supports", prohibition=("against", "decisive"))) == "unlikely"
-    assert judge(findings_with(exploratory="supports", collective="supports")) == "insufficient_information"
+    # two favourable facts are enough without the motive (then asked for), unless a strong fact is against
+    assert judge(findings_with(exploratory="supports", collective="supports")) == "likely_tolerable"
+    assert judge(findings_with(exploratory="supports", collective="supports", consequences=("against", "strong"))) \
+        == "insufficient_information"
+    assert judge(findings_with(collective="supports")) == "insufficient_information"
     assert judge(findings_with(motive="supports")) == "insufficient_information"
     assert judge(findings_with(motive="supports", exploratory="supports")) == "likely_tolerable"
     assert judge(findings_with(motive="supports", knowingly="supports", collective=("against", "strong"))) \

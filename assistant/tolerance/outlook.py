@@ -9,7 +9,12 @@
 3. at least two favourable facts, one of them the motive (出于公心 or 没有谋取私利) or a mistake made
    without knowing → likely_tolerable. Each factor stated in favour counts once, except the motive, which
    counts twice when the situation says both why it was done and that nobody gained. "Exploratory" wording
-   is not required: a clean motive with a collective or lawful procedure, or with a remedy, is enough;
+   is not required: a clean motive with a collective or lawful procedure, or with a remedy, is enough.
+   Two favourable facts with no strong fact against are enough without the motive: real tolerated cases
+   are mostly told as the problem solved, the procedure followed and the result (「村民反映…两委会研究…
+   通过验收」), seldom as 「出于公心」; the questions then ask for the motive (eval/tolerance-real-dev.jsonl,
+   54 published decisions, 5 folds: held-out accuracy 0.796 → 0.815, 「信息不足」 where the decisive facts
+   are stated 23 % → 21 %, none of the 11 insufficient cases moved; the written sets unchanged at 1.000);
 4. otherwise a decisive fact is not stated → insufficient_information, and the questions to clarify name
    just those facts (see `missing`).
 
@@ -63,7 +68,7 @@ def judge(findings: list[FactorFinding]) -> Outlook:
     strong = [f for f in findings if f.verdict == "against" and f.strength == "strong"]
     if any(f.factor in DISTINCTIONS for f in strong) or len(strong) >= 2:
         return "unlikely"
-    if any(by[f].verdict == "supports" for f in CORE) and favourable(findings) >= MIN_FACTS:
+    if favourable(findings) >= MIN_FACTS and (any(by[f].verdict == "supports" for f in CORE) or not strong):
         return "likely_tolerable"
     return "insufficient_information"
 
@@ -136,6 +141,9 @@ def _likely(by: dict[str, FactorFinding], rules: RuleSet, key: int | None) -> li
     facts = "，".join(f"{TOLERABLE_SIDE[f][1]}（「{_shortest(by[f])}」）" for f in shown)
     sides = "、".join(dict.fromkeys(TOLERABLE_SIDE[f][0] for f in shown))
     first = f"所述情况{facts}，更接近“三个区分开来”中的{sides}，而不是违纪违法行为{_marker(key)}。"
+    if not shown:  # likely on the procedure and the result alone: the motive is what it still rests on
+        first = (f"所述情况尚未说明出发点是否为公、有没有人得到好处；如果出于公心、没有谋取私利，更接近“三个区分开来”中的"
+                 f"{TOLERABLE_SIDE['motive'][0]}，而不是违纪违法行为{_marker(key)}。")
     statutes = [c.n for c in rules.criteria if c.n != key]
     clause, n = _clause(rules, r"决策程序", statutes)
     collective = by["collective"]
