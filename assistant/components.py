@@ -42,9 +42,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class SharedParts:
-    """The heavy parts (embedding model, jieba, chat model, tolerance reader) one process shares among the
-    `Components` of its knowledge bases: each built by whichever asks first, once."""
+class BuiltOnce:
+    """Parts by name, each built by whichever caller asks first, once (thread-safe)."""
 
     def __init__(self) -> None:
         self._parts: dict[str, object] = {}
@@ -55,6 +54,18 @@ class SharedParts:
             if name not in self._parts:
                 self._parts[name] = build()
             return self._parts[name]  # type: ignore[return-value]
+
+    def built(self, name: str) -> object | None:
+        """The part if it was built, else None (nothing is built)."""
+        return self._parts.get(name)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._parts
+
+
+# The heavy parts (embedding model, jieba, chat model, tolerance reader) one process shares among the
+# `Components` of its knowledge bases.
+SharedParts = BuiltOnce
 
 
 def open_store(settings: Settings, create: bool = False, kb: str = DEFAULT_KB) -> ChromaStore:
@@ -96,8 +107,7 @@ class Components:
             self.embeddings = embeddings
         if tokenizer is not None:
             self.tokenizer = tokenizer
-        self._built: dict[str, object] = {}
-        self._lock = threading.RLock()
+        self._built = BuiltOnce()  # this knowledge base's services
         self._shared = SharedParts()
 
     @classmethod
@@ -153,10 +163,7 @@ class Components:
                                 lambda: FactorAnalyzer(negation=Negation(base=self.tokenizer.dictionary())))
 
     def _once(self, name: str, build: Callable[[], T]) -> T:
-        with self._lock:
-            if name not in self._built:
-                self._built[name] = build()
-            return self._built[name]  # type: ignore[return-value]
+        return self._built.get(name, build)
 
     # --- services -----------------------------------------------------------------------------------
     def ingestor(self) -> Ingestor:
@@ -221,7 +228,7 @@ class Components:
     def refresh(self) -> bool:
         """This process's retriever picks up index changes, if it was built (else nothing to keep fresh);
         True when it reloaded."""
-        retriever = self._built.get("retriever")
+        retriever = self._built.built("retriever")
         return retriever.refresh() if retriever is not None else False
 
     def _refresh_retriever(self) -> None:
