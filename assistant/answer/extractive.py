@@ -63,9 +63,7 @@ def _quantity_weight(question: str) -> float:
     return QUANTITY_WEIGHT if asks_quantity(question) else 0.0
 
 
-def _candidates(question: str, citations: list[Passage], tokenizer: Tokenizer) -> list[_Candidate]:
-    weights = _token_weights(question, tokenizer)
-    quantity = _quantity_weight(question)
+def _candidates(citations: list[Passage], weights: dict[str, float], quantity: float) -> list[_Candidate]:
     present = {c.doc_id for c in citations if c.status == "in_force"}
     out = []
     for c in citations:
@@ -89,7 +87,8 @@ def select_sentences(question: str, citations: list[Passage], tokenizer: Tokeniz
     only for a part of the question the leading one does not cover (NEW_WORDS); the top passage's first
     sentence if none match. Sentences of a superseded text are only used when its in-force successor offers
     nothing."""
-    candidates = _candidates(question, citations, tokenizer)
+    weights, quantity = _token_weights(question, tokenizer), _quantity_weight(question)  # the question, read once
+    candidates = _candidates(citations, weights, quantity)
     current = [c for c in candidates if not c.replaced]
     if any(c.score > 0 for c in current):
         candidates = current
@@ -102,7 +101,6 @@ def select_sentences(question: str, citations: list[Passage], tokenizer: Tokeniz
     # the best-ranked passage whose best sentence says nearly as much of the question as the best one does
     lead = min((c.citation for c in candidates if c.score >= LEAD_SHARE * best), key=lambda c: c.n)
     ranked.sort(key=lambda s: (s.citation.n != lead.n, -s.score, s.citation.n, s.position))  # its sentences lead
-    weights, quantity = _token_weights(question, tokenizer), _quantity_weight(question)
     chosen: list[_Candidate] = []
     chars = 0
     for cand in ranked:

@@ -16,12 +16,17 @@ if TYPE_CHECKING:
 def content_words(question: str, tokenizer: Tokenizer) -> list[str]:
     """The question's content words, longest first (then in the question's order, so the same question
     always weighs the same way), without sub-words of a longer one."""
-    words = sorted(dict.fromkeys(t for t in tokenizer.query_tokens(question) if len(t) >= 2), key=len, reverse=True)
+    return content_words_of(tokenizer.query_tokens(question))
+
+
+def content_words_of(tokens: list[str]) -> list[str]:
+    """`content_words` of a question already tokenized (`Tokenizer.query_tokens`)."""
+    words = sorted(dict.fromkeys(t for t in tokens if len(t) >= 2), key=len, reverse=True)
     kept: list[str] = []
     for word in words:
         if not any(word in longer for longer in kept):
             kept.append(word)
-    return kept or list(tokenizer.query_tokens(question))
+    return kept or list(tokens)
 
 
 @dataclass
@@ -37,7 +42,7 @@ class Query:
     @classmethod
     def read(cls, text: str, tokenizer: Tokenizer, snapshot: Snapshot) -> Query:
         tokens = tokenizer.query_tokens(text)
-        words = {w: snapshot.idf(w) for w in content_words(text, tokenizer)}
+        words = {w: snapshot.idf(w) for w in content_words_of(tokens)}
         return cls(text=text, tokens=tokens, expansion=tokenizer.expansion_tokens(text), words=words,
                    subjects={t for t in tokens if t in snapshot.lexicon.subjects},
                    old_version=asks_for_old_version(text))
