@@ -120,12 +120,6 @@ class Components:
             parts._shared = shared
         return parts
 
-    @classmethod
-    def reopen(cls, old: Components) -> Components:
-        """The store opened afresh (its collections were made anew), keeping the parts that take seconds to
-        load: the embedding model, jieba and the chat model."""
-        return cls.load(old.settings, kb=old.kb, shared=old.shared_parts())
-
     def shared_parts(self) -> SharedParts:
         """The parts every knowledge base of a process shares (built when first used, by any of them)."""
         return self._shared

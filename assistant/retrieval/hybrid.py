@@ -240,11 +240,6 @@ class HybridRetriever:
             scores += self.params.expansion_weight * snap.bm25.scores(q.expansion)
         return scores
 
-    def siblings(self, chunk: Chunk) -> list[Chunk]:
-        """All pieces of the unit a split chunk came from, in order."""
-        return sorted((c for c in self._snap.chunks if c.doc_id == chunk.doc_id and c.section == chunk.section
-                       and c.pieces == chunk.pieces), key=lambda c: c.start)
-
 
 def _top(scores: np.ndarray, allowed: np.ndarray, n: int, positive: bool = False) -> dict[int, int]:
     """row → rank of the n best allowed rows (rows scoring 0 left out when `positive`)."""

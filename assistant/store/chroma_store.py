@@ -24,7 +24,7 @@ from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from assistant.errors import AssistantError, IndexMissingError, IndexModelMismatchError, StoreUnavailableError
+from assistant.errors import IndexMissingError, IndexModelMismatchError
 from assistant.store.connection import GuardedCollection, open_client, store_errors
 from assistant.types import Chunk, DocumentRecord
 
@@ -142,27 +142,6 @@ class ChromaStore:
             chunks.append(chunk_from_record(cid, text, meta))
             tokens.append((meta.get("tokens") or "").split())
         return chunks, tokens
-
-    def query(self, vector: list[float], n: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity) of the nearest chunks."""
-        return self._nearest(self.chunks, vector, n, where)
-
-    def query_sentences(self, vector: list[float], n: int,
-                        where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
-        """(owner chunk id, cosine similarity) of the nearest sentences."""
-        return self._nearest(self.sentences, vector, n, where, owner=True)
-
-    @staticmethod
-    def _nearest(collection, vector, n, where, owner=False) -> list[tuple[str, float]]:
-        try:  # Chroma returns fewer than n when the collection holds fewer (no count() round trip)
-            got = collection.query(query_embeddings=[vector], n_results=n, where=where or None,
-                                   include=["distances"])
-        except AssistantError:  # already said plainly by the collection guard
-            raise
-        except Exception as err:
-            raise StoreUnavailableError(f"向量库查询失败：{err}") from err
-        ids = [sentence_owner(i) for i in got["ids"][0]] if owner else got["ids"][0]
-        return [(cid, 1.0 - dist) for cid, dist in zip(ids, got["distances"][0])]
 
     def _read(self, collection: GuardedCollection, include: list[str], ids: Sequence[str] | None = None,
               where: dict[str, Any] | None = None) -> dict[str, list]:
