@@ -1,7 +1,8 @@
 """What kind of answer a question expects. A question asking 多久 / 多少 / 几年 wants a stated quantity
 (「时间一般为1周左右」「三十日内」「六个月」): of two passages that share the question's words, the one
-stating a quantity answers it. The question words are those of the quantity questions across the eval files
-(dev, real-dev, shared-heldout, real-heldout), not of any one of them."""
+stating a quantity answers it. The words are Chinese grammar — the quantity interrogatives (多久, 多长, 多少, 多大,
+多高, 几 + a measure word) and the common measure words and units — not taken from any question; the held-out
+sets were not used to choose its weight (extractive.QUANTITY_WEIGHT)."""
 
 from __future__ import annotations
 
