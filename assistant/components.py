@@ -68,10 +68,11 @@ class BuiltOnce:
 SharedParts = BuiltOnce
 
 
-def open_store(settings: Settings, create: bool = False, kb: str = DEFAULT_KB) -> ChromaStore:
+def open_store(settings: Settings, create: bool = False, kb: str = DEFAULT_KB, now: bool = True) -> ChromaStore:
     """A knowledge base's store: on the Chroma server when ASSISTANT_CHROMA_URL is set, else embedded in
     index_dir. `create`: make it when missing; else a knowledge base the store lacks is UnknownKnowledgeBaseError
-    (the default one keeps its 503 telling the operator to run assistant ingest)."""
+    (the default one keeps its 503 telling the operator to run assistant ingest). `now=False`: opened by its
+    first use instead (those errors come then)."""
     if kb != DEFAULT_KB:
         if create:
             check_new_name(kb)
@@ -79,7 +80,7 @@ def open_store(settings: Settings, create: bool = False, kb: str = DEFAULT_KB) -
             raise _unknown(kb)
     try:
         return ChromaStore(settings.index_dir, collection_name(settings.collection, kb), model_id(settings),
-                           create=create, url=settings.chroma_url)
+                           create=create, url=settings.chroma_url, open_now=now)
     except IndexMissingError:
         if kb == DEFAULT_KB:
             raise
@@ -112,10 +113,12 @@ class Components:
 
     @classmethod
     def load(cls, settings: Settings, create: bool = False, kb: str = DEFAULT_KB,
-             shared: SharedParts | None = None) -> Components:
+             shared: SharedParts | None = None, from_snapshot: bool = False) -> Components:
         """Open the store now (so a missing index is reported at once); the rest is built on first use.
-        `shared`: the heavy parts of the process (`shared_parts()` of another Components)."""
-        parts = cls(settings, open_store(settings, create=create, kb=kb), kb=kb)
+        `shared`: the heavy parts of the process (`shared_parts()` of another Components). `from_snapshot`:
+        an embedded store is opened by its first use, and the retriever starts from the cached snapshot when
+        the store has not changed since it was saved (the API's start: ready without waiting for Chroma)."""
+        parts = cls(settings, open_store(settings, create=create, kb=kb, now=not from_snapshot), kb=kb)
         if shared is not None:
             parts._shared = shared
         return parts
@@ -172,9 +175,13 @@ class Components:
 
         def build() -> HybridRetriever:
             s = self.settings
-            where = s.chroma_url or str(s.index_dir.resolve())
+            # an embedded store's snapshots live inside its own index directory: one copied or moved keeps them
+            where = s.chroma_url or "embedded"
             cache = SnapshotCache(snapshot_folder(s, self.kb), f"{where}|{collection_name(s.collection, self.kb)}|{self.store.model}")
-            return HybridRetriever(self.store, self.embeddings, self.tokenizer, snapshot_cache=cache)
+            # a store not yet opened and unchanged since its snapshot was cached: serve that, open Chroma later
+            start = (cache.current(self.store.generation.current())
+                     if not self.store.opened and self.store.generation else None)
+            return HybridRetriever(self.store, self.embeddings, self.tokenizer, snapshot_cache=cache, start=start)
 
         return self._once("retriever", build)
 

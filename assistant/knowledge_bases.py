@@ -47,15 +47,15 @@ class KnowledgeBases:
         """The knowledge bases this process has opened, by name."""
         return dict(self._open)
 
-    def get(self, kb: str) -> Components:
+    def get(self, kb: str, from_snapshot: bool = False) -> Components:
         """The parts of knowledge base `kb`, opened now if this process has not yet (UnknownKnowledgeBaseError
-        when the store lacks it)."""
+        when the store lacks it). `from_snapshot`: see `Components.load`."""
         parts = self._open.get(kb)
         if parts is not None:
             return parts
         with self._lock:  # one opening per knowledge base, however many requests ask at once
             if kb not in self._open:
-                self._open[kb] = self._build(kb)
+                self._open[kb] = self._build(kb, from_snapshot=from_snapshot)
             return self._open[kb]
 
     def forget(self, kb: str) -> None:
@@ -83,8 +83,8 @@ class KnowledgeBases:
             self._open.pop(kb, None)
         shutil.rmtree(snapshot_folder(self.settings, kb), ignore_errors=True)
 
-    def _build(self, kb: str, create: bool = False) -> Components:
-        parts = Components.load(self.settings, create=create, kb=kb, shared=self._shared)
+    def _build(self, kb: str, create: bool = False, from_snapshot: bool = False) -> Components:
+        parts = Components.load(self.settings, create=create, kb=kb, shared=self._shared, from_snapshot=from_snapshot)
         if self._shared is None:
             self._shared = parts.shared_parts()
         return parts

@@ -30,10 +30,10 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI):
         app.state.settings = settings
         app.state.components = app.state.retriever = app.state.chat = None
-        app.state.load_error = None
+        app.state.load_error = app.state.store_check = None
         refresher.registry(app, settings)  # app.state.kbs: every knowledge base, opened on first use
         try:
-            refresher.load_services(app, settings)
+            refresher.load_services(app, settings, from_snapshot=True)
         except AssistantError as err:  # keep serving: /healthz answers, the rest says what to do
             app.state.load_error = err
             log.warning("index not loaded: %s", err)

@@ -74,11 +74,15 @@ NOT_READY = {503: {"description": "索引未加载或向量库不可用", "conte
 
 @router.get("/readyz", responses=NOT_READY)
 async def readyz(request: Request):
-    """200 when the index is loaded and the store answers; 503 with the reason otherwise."""
+    """200 when the index is loaded and the store answers; 503 with the reason otherwise. Started from the
+    cached snapshot, the app is ready while it opens the store to check it (searches do not need the store)."""
     retriever = request.app.state.retriever
     if retriever is None:
         err = request.app.state.load_error
         return JSONResponse({"status": "unavailable", "detail": str(err) if err else "索引尚未加载"}, status_code=503)
+    check = getattr(request.app.state, "store_check", None)
+    if not retriever.store.opened and check is not None and check.is_alive():
+        return {"status": "ready", "chunks": len(retriever.chunks), "store": "checking"}
     try:
         count = await run_in_threadpool(retriever.store.chunks.count)
     except Exception as err:  # noqa: BLE001 - any store failure means "not ready", said plainly

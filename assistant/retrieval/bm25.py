@@ -1,28 +1,47 @@
-"""BM25 over term counts kept as a sparse matrix, so documents can be added and removed without indexing the
+"""BM25 over term counts kept as sparse postings, so documents can be added and removed without indexing the
 rest again (a one-document change at 30× the corpus: bm25s re-indexes 57,000 chunks in 3.7 s; this keeps the
 other rows and rebuilds the column index in a fraction of a second).
 
 Scoring is Lucene's BM25 — idf = ln(1 + (N − df + 0.5) / (df + 0.5)), tf part = tf / (tf + k1·(1 − b +
 b·dl/avgdl)) — computed at query time from the counts, so the corpus-wide statistics are always current.
 A query token given twice counts twice, as in bm25s.
+
+The counts are held twice as plain arrays, row-major (per document: what a change keeps) and column-major (per
+term: what a query reads). scipy.sparse builds and changes them; a snapshot read from disk holds both already,
+so a start never imports scipy (0.25 s of a 2 s start).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-from scipy import sparse
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 K1, B = 1.5, 0.75
+
+
+class Postings(NamedTuple):
+    """A compressed sparse matrix's three arrays: `indptr[i]:indptr[i+1]` are line i's `indices` and `data`."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+
+    def line_sums(self) -> np.ndarray:
+        totals = np.concatenate(([0.0], np.cumsum(self.data, dtype=np.float64)))
+        return (totals[self.indptr[1:]] - totals[self.indptr[:-1]]).astype(np.float32)
 
 
 @dataclass
 class BM25:
     vocab: dict[str, int]  # term → column
-    counts: sparse.csr_matrix  # rows: documents, columns: terms, values: term frequency
-    by_term: sparse.csc_matrix  # the same counts, column-major, for a query's few terms
+    rows: Postings  # per document: term columns and frequencies
+    columns: Postings  # per term: documents and frequencies
     norm: np.ndarray  # per document: k1·(1 − b + b·dl/avgdl)
 
     @classmethod
@@ -34,19 +53,29 @@ class BM25:
     def from_counts(cls, vocab: dict[str, int], counts: sparse.csr_matrix) -> BM25:
         counts = counts.astype(np.float32)
         counts.resize((counts.shape[0], len(vocab)))
-        lengths = np.asarray(counts.sum(axis=1), dtype=np.float32).ravel()
+        by_term = counts.tocsc()
+        return cls.from_postings(vocab, Postings(counts.indptr, counts.indices, counts.data),
+                                 Postings(by_term.indptr, by_term.indices, by_term.data))
+
+    @classmethod
+    def from_postings(cls, vocab: dict[str, int], rows: Postings, columns: Postings) -> BM25:
+        lengths = rows.line_sums()
         norm = K1 * (1 - B + B * lengths / max(float(lengths.mean()) if len(lengths) else 0.0, 1e-9))
-        return cls(vocab, counts, counts.tocsc(), norm)
+        return cls(vocab, rows, columns, norm.astype(np.float32))
 
     @property
     def size(self) -> int:
-        return self.counts.shape[0]
+        return len(self.rows.indptr) - 1
 
     def changed(self, keep: np.ndarray, added: Iterable[list[str]]) -> BM25:
         """A new index: the rows where `keep` is true, in order, then the added documents (this one unchanged)."""
+        from scipy import sparse
+
         vocab = dict(self.vocab)
         new = _counts(added, vocab)
-        kept = self.counts[np.flatnonzero(keep)]
+        rows = self.rows
+        kept = sparse.csr_matrix((rows.data, rows.indices, rows.indptr), shape=(self.size, len(self.vocab)))
+        kept = kept[np.flatnonzero(keep)]
         kept.resize((kept.shape[0], len(vocab)))
         new.resize((new.shape[0], len(vocab)))
         return BM25.from_counts(vocab, sparse.vstack([kept, new], format="csr"))
@@ -57,40 +86,47 @@ class BM25:
         columns = [self.vocab[t] for t in tokens if t in self.vocab]
         if not columns or not self.size:
             return out
-        n = self.size
+        n, by_term = self.size, self.columns
         for column in columns:
-            start, end = self.by_term.indptr[column], self.by_term.indptr[column + 1]
-            rows, tf = self.by_term.indices[start:end], self.by_term.data[start:end]
+            start, end = by_term.indptr[column], by_term.indptr[column + 1]
+            rows, tf = by_term.indices[start:end], by_term.data[start:end]
             df = end - start
             idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
             out[rows] += idf * tf / (tf + self.norm[rows])
         return out
 
+    def df(self, term: str) -> int:
+        """Documents holding the term."""
+        column = self.vocab.get(term)
+        return 0 if column is None else int(self.columns.indptr[column + 1] - self.columns.indptr[column])
+
     def document_frequency(self) -> dict[str, int]:
         """term → documents holding it."""
-        df = np.diff(self.by_term.indptr)
+        df = np.diff(self.columns.indptr)
         return {t: int(df[c]) for t, c in self.vocab.items() if df[c]}
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Plain arrays to save (with `terms()`), no pickle."""
-        c = self.counts
-        return {"bm25_data": c.data, "bm25_indices": c.indices, "bm25_indptr": c.indptr,
-                "bm25_shape": np.array(c.shape, dtype=np.int64)}
+        return {"bm25_data": self.rows.data, "bm25_indices": self.rows.indices, "bm25_indptr": self.rows.indptr,
+                "bm25_term_data": self.columns.data, "bm25_term_indices": self.columns.indices,
+                "bm25_term_indptr": self.columns.indptr}
 
     def terms(self) -> list[str]:
         return sorted(self.vocab, key=self.vocab.__getitem__)
 
     @classmethod
     def from_arrays(cls, terms: list[str], arrays) -> BM25:
-        shape = tuple(int(x) for x in arrays["bm25_shape"])
-        counts = sparse.csr_matrix((arrays["bm25_data"], arrays["bm25_indices"], arrays["bm25_indptr"]), shape=shape)
-        if shape[1] != len(terms):
+        rows = Postings(arrays["bm25_indptr"], arrays["bm25_indices"], arrays["bm25_data"])
+        columns = Postings(arrays["bm25_term_indptr"], arrays["bm25_term_indices"], arrays["bm25_term_data"])
+        if len(columns.indptr) != len(terms) + 1 or len(rows.data) != len(columns.data):
             raise ValueError("BM25 terms do not match its counts")
-        return cls.from_counts({t: i for i, t in enumerate(terms)}, counts)
+        return cls.from_postings({t: i for i, t in enumerate(terms)}, rows, columns)
 
 
 def _counts(documents: Iterable[list[str]], vocab: dict[str, int]) -> sparse.csr_matrix:
     """Term-frequency rows of the documents; new terms get the next columns of `vocab`."""
+    from scipy import sparse
+
     indptr, indices = [0], []
     for tokens in documents:
         for token in tokens:

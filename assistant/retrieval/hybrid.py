@@ -111,26 +111,36 @@ class HybridRetriever:
     """Search over the live chunks of the store; `refresh()` picks up a changed index."""
 
     def __init__(self, store: ChromaStore, embeddings: Embeddings, tokenizer: Tokenizer,
-                 params: RetrievalParams | None = None, snapshot_cache: SnapshotCache | None = None):
+                 params: RetrievalParams | None = None, snapshot_cache: SnapshotCache | None = None,
+                 start: Snapshot | None = None):
+        """`start`: a snapshot to serve at once (the cached one of an unchanged store) instead of reading
+        the store; the next `refresh()` checks it against the store."""
         self.store = store
         self.embeddings = embeddings
         self.tokenizer = tokenizer
         self.params = params or RetrievalParams()
         self.snapshot_cache = snapshot_cache
         self._lock = threading.Lock()
+        self._marked = ""  # the change token last recorded for the cached snapshot
         # Our matrix-vector products are small; BLAS worker threads only spin after each one and take the
         # two cores from the embedder's own threads (measured: search p50 94 → 45 ms).
         threadpool_limits(1, user_api="blas")
-        self._snap = self._build()
+        self._snap = start or self._build()
 
-    def _build(self, records: list | None = None) -> Snapshot:
-        records = self.store.documents() if records is None else records
+    def _generation(self) -> str:
+        """The store's change token, read before its records (store/generation.py); "" for a server."""
+        return self.store.generation.current() if self.store.generation else ""
+
+    def _build(self, records: list | None = None, generation: str | None = None) -> Snapshot:
+        if records is None:
+            generation, records = self._generation(), self.store.documents()
         stamp = _stamp(records)
         if self.snapshot_cache and (snap := self.snapshot_cache.load(stamp)) is not None:
+            self.snapshot_cache.mark(stamp, generation or "")
             return snap
         snap = Snapshot.build(self._read_rows(records, whole=True), stamp)
         if self.snapshot_cache:
-            self.snapshot_cache.save(snap)
+            self.snapshot_cache.save(snap, generation or "")
         return snap
 
     def _read_rows(self, records: list, whole: bool = False) -> Added:
@@ -154,10 +164,14 @@ class HybridRetriever:
     def refresh(self) -> bool:
         """Reload if the documents changed since the last load; True when it did. Only the changed documents
         are read and indexed (the rest of the snapshot is kept); a change of most of the index is read whole."""
+        generation = self._generation()
         records = self.store.documents()
         stamp = _stamp(records)
         old = self._snap
         if stamp == old.stamp:
+            if self.snapshot_cache and generation and generation != self._marked:
+                self.snapshot_cache.mark(stamp, generation)  # unchanged as of this token: a start can trust it
+                self._marked = generation
             return False
         before = {row[0]: row for row in old.stamp}
         now = {r.doc_id: r for r in records}
@@ -166,11 +180,11 @@ class HybridRetriever:
         reread = [r for d, r in now.items() if d not in before or before[d][1] != r.content_hash]
         removed = {d for d in before if d not in now} | {r.doc_id for r in reread}
         if sum(len(r.chunk_ids) for r in reread) > REBUILD_SHARE * max(len(old.chunks), 1):
-            snap = self._build(records)  # the records just read: the store is not asked twice
+            snap = self._build(records, generation)  # the records just read: the store is not asked twice
         else:
             snap = old.changed(removed, self._read_rows(reread), statuses, stamp)
             if self.snapshot_cache:  # kept for the next start; the new snapshot serves meanwhile
-                threading.Thread(target=self.snapshot_cache.save, args=(snap,), daemon=True).start()
+                threading.Thread(target=self.snapshot_cache.save, args=(snap, generation), daemon=True).start()
         with self._lock:
             self._snap = snap
         return True

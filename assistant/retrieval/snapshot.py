@@ -84,9 +84,7 @@ class Snapshot:
 
     def idf(self, word: str) -> float:
         """How rare a word is among the chunks (0 documents: as rare as can be)."""
-        column = self.bm25.vocab.get(word)
-        df = 0 if column is None else int(self.bm25.by_term.indptr[column + 1] - self.bm25.by_term.indptr[column])
-        return math.log(1 + len(self.chunks) / (1 + df))
+        return math.log(1 + len(self.chunks) / (1 + self.bm25.df(word)))
 
     def best_sentence(self, query_vector: np.ndarray, chunk_cosine: np.ndarray) -> np.ndarray:
         """Per chunk, the cosine of its best-matching sentence (its own cosine when it has no sentences)."""

@@ -19,16 +19,20 @@ writer's commit makes stale) read that way.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 from assistant.errors import IndexMissingError, IndexModelMismatchError
-from assistant.store.connection import GuardedCollection, open_client, store_errors
+from assistant.store.connection import GuardedCollection, describe, open_client, store_errors
+from assistant.store.generation import Generation
 from assistant.types import Chunk, DocumentRecord
 
 SCHEMA = 2
+_OPENED_PARTS = frozenset({"client", "page", "chunks", "sentences", "docs"})  # what `open()` sets
 _CHUNK_FIELDS = {f.name for f in fields(Chunk)}
 T = TypeVar("T")
 
@@ -42,34 +46,64 @@ def batches(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
 class ChromaStore:
     """Two collections: `<name>` for chunks, `<name>-documents` for document records."""
 
-    def __init__(self, index_dir: Path, collection: str, model: str, create: bool = False, url: str = ""):
-        """`url`: a `chroma run` server (shared by every worker); empty: embedded, under index_dir/chroma."""
+    def __init__(self, index_dir: Path, collection: str, model: str, create: bool = False, url: str = "",
+                 open_now: bool = True):
+        """`url`: a `chroma run` server (shared by every worker); empty: embedded, under index_dir/chroma.
+        `open_now=False`: Chroma is opened by the first call that needs it (or `open()`), not here."""
         self.model = model
         self.url = url
-        self.client, self.where = open_client(index_dir, url, create)
-        with store_errors(self.where):
-            # records per read, update and delete: Chroma's own batch limit, far below SQLite's 32,766
-            # variables (a server answers it for its own build)
-            self.page = self.client.get_max_batch_size()
-            names = {c.name for c in self.client.list_collections()}
-            if not create and collection not in names:
-                hint = f"（同样设置 ASSISTANT_CHROMA_URL={url}）" if url else ""
-                raise IndexMissingError(
-                    f"{self.where} 中没有集合 {collection}：请先运行 assistant ingest 构建索引{hint}")
-            # embedding_function=None: we always pass vectors, so Chroma's default (a download) never runs
-            self.chunks = GuardedCollection(self.client.get_or_create_collection(
-                collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
-                metadata={"embedding_model": model, "schema": SCHEMA}), self.where)
-            self.sentences = GuardedCollection(self.client.get_or_create_collection(
-                f"{collection}-sentences", embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
-                metadata={"embedding_model": model, "schema": SCHEMA}), self.where)
-            self.docs = GuardedCollection(self.client.get_or_create_collection(
-                f"{collection}-documents", embedding_function=None), self.where)
-        built_with = (self.chunks.metadata or {}).get("embedding_model")
-        if built_with and built_with != model:
-            raise IndexModelMismatchError(
-                f"索引是用向量模型 {built_with} 构建的，当前配置为 {model}；"
-                "请换回原模型，或删除索引目录后重新运行 assistant ingest")
+        self.where = describe(index_dir, url)
+        self.generation = Generation(index_dir) if not url else None  # an embedded store's change token
+        self._place = (index_dir, collection, create)
+        self._opening = threading.RLock()
+        self._opened = False
+        if open_now:
+            self.open()
+
+    @property
+    def opened(self) -> bool:
+        return self._opened
+
+    def open(self) -> None:
+        """Open Chroma and the three collections (once; IndexMissingError, IndexModelMismatchError,
+        StoreUnavailableError as the store is)."""
+        with self._opening:
+            if self._opened:
+                return
+            index_dir, collection, create = self._place
+            client, _ = open_client(index_dir, self.url, create)
+            with store_errors(self.where):
+                # records per read, update and delete: Chroma's own batch limit, far below SQLite's 32,766
+                # variables (a server answers it for its own build)
+                page = client.get_max_batch_size()
+                names = {c.name for c in client.list_collections()}
+                if not create and collection not in names:
+                    hint = f"（同样设置 ASSISTANT_CHROMA_URL={self.url}）" if self.url else ""
+                    raise IndexMissingError(
+                        f"{self.where} 中没有集合 {collection}：请先运行 assistant ingest 构建索引{hint}")
+                # embedding_function=None: we always pass vectors, so Chroma's default (a download) never runs
+                chunks = GuardedCollection(client.get_or_create_collection(
+                    collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
+                    metadata={"embedding_model": self.model, "schema": SCHEMA}), self.where)
+                sentences = GuardedCollection(client.get_or_create_collection(
+                    f"{collection}-sentences", embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
+                    metadata={"embedding_model": self.model, "schema": SCHEMA}), self.where)
+                docs = GuardedCollection(client.get_or_create_collection(
+                    f"{collection}-documents", embedding_function=None), self.where)
+            built_with = (chunks.metadata or {}).get("embedding_model")
+            if built_with and built_with != self.model:
+                raise IndexModelMismatchError(
+                    f"索引是用向量模型 {built_with} 构建的，当前配置为 {self.model}；"
+                    "请换回原模型，或删除索引目录后重新运行 assistant ingest")
+            self.client, self.page, self.chunks, self.sentences, self.docs = client, page, chunks, sentences, docs
+            self._opened = True
+
+    def __getattr__(self, name: str):
+        # only for the attributes `open()` sets, while it has not: the first use opens the store
+        if name in _OPENED_PARTS and not self.__dict__.get("_opened", True):
+            self.open()
+            return self.__dict__[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def ping(self) -> None:
         """StoreUnavailableError when a Chroma server no longer answers (searches run on the in-memory
@@ -167,10 +201,16 @@ class ChromaStore:
     # --- documents ------------------------------------------------------------------------------
     def put_document(self, record: DocumentRecord) -> None:
         meta = {k: (json.dumps(v) if k == "chunk_ids" else v) for k, v in asdict(record).items()}
-        self.docs.upsert(ids=[record.doc_id], embeddings=[[1.0]], documents=[record.title], metadatas=[meta])
+        with self._committing():
+            self.docs.upsert(ids=[record.doc_id], embeddings=[[1.0]], documents=[record.title], metadatas=[meta])
 
     def delete_document(self, doc_id: str) -> None:
-        self.docs.delete(ids=[doc_id])
+        with self._committing():
+            self.docs.delete(ids=[doc_id])
+
+    def _committing(self) -> AbstractContextManager:
+        """Around a write of document records: an embedded store's change token moves (generation.py)."""
+        return self.generation.changing() if self.generation else nullcontext()
 
     def set_status(self, record: DocumentRecord, status: str, superseded_by: str) -> DocumentRecord:
         """Mark a document in force or superseded: its chunks and sentence vectors first, then its record

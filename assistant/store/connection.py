@@ -13,20 +13,27 @@ from __future__ import annotations
 import functools
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import chromadb
 import httpx
-from chromadb.api import ClientAPI
-from chromadb.config import Settings as ChromaSettings
-from chromadb.errors import InternalError, NotFoundError
 
 from assistant.errors import IndexMissingError, StoreUnavailableError
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+    from chromadb.config import Settings as ChromaSettings
+
+# chromadb is imported when a store is first opened, not with this module: its import takes ~0.7 s of a
+# 2 s start, and a server that starts from its snapshot (retrieval/snapshot_cache.py) opens the store after
+# it is ready.
 
 HTTP_TIMEOUT = httpx.Timeout(30.0, connect=5.0)  # per call to the server; a timeout → StoreUnavailableError
 
 
 def _settings() -> ChromaSettings:
+    from chromadb.config import Settings as ChromaSettings
+
     # a new object each time: HttpClient and PersistentClient write host, port and path into the one given
     return ChromaSettings(anonymized_telemetry=False)
 
@@ -34,8 +41,10 @@ def _settings() -> ChromaSettings:
 def open_client(index_dir: Path, url: str, create: bool) -> tuple[ClientAPI, str]:
     """A client on the server at `url`, or on `index_dir/chroma` when `url` is empty; and where that is
     (for messages)."""
+    import chromadb
+
+    where = describe(index_dir, url)
     if url:
-        where = f"向量库服务 {url}"
         parts = urlsplit(url)
         ssl = parts.scheme == "https"
         try:  # the heartbeat first, with our timeout: the client's own check has none (a hung server)
@@ -55,9 +64,14 @@ def open_client(index_dir: Path, url: str, create: bool) -> tuple[ClientAPI, str
     if not create and not chroma_dir.exists():
         raise IndexMissingError(f"索引不存在（{index_dir}）：请先运行 assistant ingest 构建索引")
     try:
-        return chromadb.PersistentClient(path=str(chroma_dir), settings=_settings()), f"索引目录 {chroma_dir}"
+        return chromadb.PersistentClient(path=str(chroma_dir), settings=_settings()), where
     except Exception as err:  # chromadb raises several kinds for an unusable directory
         raise StoreUnavailableError(f"无法打开索引目录 {chroma_dir}：{err}") from err
+
+
+def describe(index_dir: Path, url: str) -> str:
+    """Where a store is, for messages: the server's URL or the embedded index's directory."""
+    return f"向量库服务 {url}" if url else f"索引目录 {index_dir / 'chroma'}"
 
 
 def check_writable(index_dir: Path, create: bool = False) -> None:
@@ -82,6 +96,8 @@ def check_writable(index_dir: Path, create: bool = False) -> None:
 @contextmanager
 def store_errors(where: str):
     """Turn a lost or failing Chroma into our errors; anything else (our own bugs) passes unchanged."""
+    from chromadb.errors import InternalError, NotFoundError
+
     try:
         yield
     except (httpx.TransportError, ConnectionError) as err:

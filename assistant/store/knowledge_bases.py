@@ -8,11 +8,14 @@ one of the suffixes: `a-sentences` would be the sentence collection of `a`.
 
 from __future__ import annotations
 
-from chromadb.api import ClientAPI
+from typing import TYPE_CHECKING
 
 from assistant.errors import ConflictError, RejectedUploadError
 from assistant.store.connection import store_errors
 from assistant.validation import DEFAULT_KB, KbName, check
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
 
 PARTS = ("", "-sentences", "-documents")  # chunks, sentence vectors, document records
 
