@@ -162,6 +162,10 @@ class Components:
     def _once(self, name: str, build: Callable[[], T]) -> T:
         return self._built.get(name, build)
 
+    def has(self, name: str) -> bool:
+        """Whether the service of this name (`retriever`, `chat`, …) is built: asking for it will not block."""
+        return name in self._built
+
     # --- services -----------------------------------------------------------------------------------
     def ingestor(self) -> Ingestor:
         from assistant.ingest.pipeline import Ingestor

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
                             description="Chroma 中片段集合的名称（句向量在 <名称>-sentences）")
     host: str = Field("127.0.0.1", description="assistant serve 的监听地址")
     port: int = Field(8000, ge=1, le=65535, description="assistant serve 的端口")
+    workers: int = Field(1, ge=1, le=64, description="assistant serve 的工作进程数：每个进程各有一份索引快照和模型"
+                                                    "（约 200–400 MB），检索并发受 Python GIL 限制时按 CPU 核数设置")
     llm_base_url: str = Field("", description="OpenAI 兼容服务地址，如 http://127.0.0.1:8080/v1；留空则用摘录式回答")
     llm_model: str = Field("qwen2.5-7b-instruct", description="大模型名称")
     llm_api_key: SecretStr = Field(SecretStr(""), description="大模型服务的密钥（本地服务可留空）")
@@ -122,6 +124,14 @@ class Settings(BaseSettings):
         if key and (len(key) < 16 or any(c.isspace() for c in key)):
             raise ValueError("ASSISTANT_ADMIN_KEY 至少 16 个字符且不含空白，例如用 openssl rand -hex 24 生成")
         return SecretStr(key)
+
+    @model_validator(mode="after")
+    def _share_cores(self) -> "Settings":
+        # several API workers share the cores: unless set, each runs its share of model instances (2 workers
+        # with 2 instances each on 2 cores slowed new questions down)
+        if "embed_workers" not in self.model_fields_set and self.workers > 1:
+            self.embed_workers = max(1, self.embed_workers // self.workers)
+        return self
 
     @model_validator(mode="after")
     def _check_embedder(self) -> "Settings":

@@ -52,8 +52,8 @@ def print_benchmark(result: dict, console: Console) -> None:
     console.print(t)
 
     starts = "、".join(f"{s:.2f}" for s in srv["cold_start_s"])
-    console.print(f"服务进程内存：就绪后 {_ms(srv['rss_ready_mb'])} MB，压测后 {_ms(srv['rss_end_mb'])} MB，"
-                  f"峰值（VmHWM）{_ms(srv['peak_rss_mb'])} MB；冷启动到 /readyz 200：{starts} s（中位数 "
+    console.print(f"服务进程内存（{srv.get('workers', 1)} 个工作进程，合计）：就绪后 {_ms(srv['rss_ready_mb'])} MB，"
+                  f"压测后 {_ms(srv['rss_end_mb'])} MB，单个进程峰值（VmHWM）{_ms(srv['peak_rss_mb'])} MB；冷启动到 /readyz 200：{starts} s（中位数 "
                   f"{srv['cold_start_median_s']:.2f} s）")
 
     t = Table(title="目标")

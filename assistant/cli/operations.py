@@ -14,15 +14,19 @@ from assistant.errors import AssistantError
 
 
 def serve(host: Annotated[str | None, typer.Option(help="监听地址")] = None,
-          port: Annotated[int | None, typer.Option(help="端口")] = None, index_dir: IndexDir = None) -> None:
+          port: Annotated[int | None, typer.Option(help="端口")] = None,
+          workers: Annotated[int | None, typer.Option(min=1, max=64, help="工作进程数（默认 ASSISTANT_WORKERS 或 1）")]
+          = None, index_dir: IndexDir = None) -> None:
     """启动 HTTP 服务（FastAPI + uvicorn）。"""
+    import os
+
     import uvicorn
 
     from assistant.api import create_app
     from assistant.store.connection import check_writable
 
     def action():
-        config = settings(index_dir, host=host, port=port)
+        config = settings(index_dir, host=host, port=port, **({"workers": workers} if workers else {}))
         if not config.chroma_url:  # a read-only index never fixes itself: say so now, not as a 503 later
             check_writable(config.index_dir)
         return config
@@ -30,9 +34,17 @@ def serve(host: Annotated[str | None, typer.Option(help="监听地址")] = None,
     config = run(action)
     console.print(banner(config.host, config.port), highlight=False, soft_wrap=True)
     # h11, not httptools: httptools buffers request headers of any size (50 MB headers took RSS to 800 MB);
-    # h11 refuses a request whose headers exceed 64 KB
-    uvicorn.run(create_app(config), host=config.host, port=config.port, http="h11",
-                h11_max_incomplete_event_size=65536)
+    # h11 refuses a request whose headers exceed 64 KB. No uvicorn access log: the app logs each request
+    # as a JSON line with its id (api/observability.py)
+    options = dict(host=config.host, port=config.port, http="h11", h11_max_incomplete_event_size=65536,
+                   access_log=False)
+    if config.workers == 1:
+        uvicorn.run(create_app(config), **options)
+        return
+    # several processes (one GIL each): uvicorn starts each from the import string, on settings from the
+    # environment, so this command's own options go there first
+    os.environ.update(ASSISTANT_INDEX_DIR=str(config.index_dir), ASSISTANT_WORKERS=str(config.workers))
+    uvicorn.run("assistant.api.app:app_from_env", factory=True, workers=config.workers, **options)
 
 
 def banner(host: str, port: int) -> str:

@@ -1,7 +1,10 @@
 """Embedding cache keyed by (model, text hash) in one SQLite file: rebuilds and tests skip the model.
 
 Texts it has never seen are looked up in the shipped embeddings files it was given (`use_pack`) before
-they reach the model; vectors found there are copied into the cache."""
+they reach the model; vectors found there are copied into the cache.
+
+Query vectors are kept in memory (a small LRU per process) and in the same file's `queries` table (the newest
+SHARED_QUERIES), so a question one API worker has embedded is not embedded again by another."""
 
 from __future__ import annotations
 
@@ -16,7 +19,9 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.embeddings.pack import VectorPack
 
-QUERY_CACHE_SIZE = 2048
+QUERY_CACHE_SIZE = 2048  # query vectors in memory, per process
+SHARED_QUERIES = 50_000  # query vectors in the file, shared by a server's worker processes (≈ 75 MB)
+PRUNE_EVERY = 256  # new queries between trimming the shared ones to SHARED_QUERIES
 
 
 def cache_key(model: str, text: str) -> str:
@@ -35,7 +40,10 @@ class CachedEmbeddings(Embeddings):
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, check_same_thread=False, timeout=30)
             self._db.execute("PRAGMA journal_mode=WAL")
+            # a cache: a commit lost with the power is embedded again; no fsync on every new question
+            self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+            self._db.execute("CREATE TABLE IF NOT EXISTS queries (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
         except (OSError, sqlite3.Error) as err:  # a path through a file, a read-only directory or disk…
             from assistant.errors import ConfigError
 
@@ -43,6 +51,7 @@ class CachedEmbeddings(Embeddings):
                               "（默认在索引目录内）所在目录是否存在且可写") from None
         self._lock = threading.Lock()
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._new_queries = 0
         self.packs: list[VectorPack] = []
         self.hits = 0
         self.misses = 0  # texts sent to the model
@@ -93,9 +102,32 @@ class CachedEmbeddings(Embeddings):
             if text in self._queries:
                 self._queries.move_to_end(text)
                 return self._queries[text].tolist()
-        vector = self.inner.embed_query(text)
+        key = self._key("\x00query\x00" + text)  # never a passage's key: e5 reads a query differently
+        vector = self._shared_query(key)
+        if vector is None:
+            vector = np.asarray(self.inner.embed_query(text), dtype=np.float32)
+            self._share_query(key, vector)
         with self._lock:  # float32 array: 1.5 KB a vector, not 12 KB as a list of Python floats
-            self._queries[text] = np.asarray(vector, dtype=np.float32)
+            self._queries[text] = vector
             while len(self._queries) > QUERY_CACHE_SIZE:
                 self._queries.popitem(last=False)
-        return list(vector)
+        return vector.tolist()
+
+    def _shared_query(self, key: str) -> np.ndarray | None:
+        try:
+            with self._lock:
+                row = self._db.execute("SELECT vector FROM queries WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error:  # busy past the timeout, or damaged: the model answers
+            return None
+        return np.frombuffer(row[0], dtype=np.float32).copy() if row else None
+
+    def _share_query(self, key: str, vector: np.ndarray) -> None:
+        try:
+            with self._lock, self._db:
+                self._db.execute("INSERT OR REPLACE INTO queries VALUES (?, ?)", (key, vector.tobytes()))
+                self._new_queries += 1
+                if self._new_queries % PRUNE_EVERY == 0:  # the newest rows have the largest rowids
+                    self._db.execute("DELETE FROM queries WHERE rowid <= (SELECT max(rowid) FROM queries) - ?",
+                                     (SHARED_QUERIES,))
+        except sqlite3.Error:  # busy or read-only: another worker just embeds the question itself
+            pass

@@ -31,7 +31,12 @@ def same_provision(old: Chunk, new: Chunk) -> bool:
     """Does the in-force `new` restate the superseded `old` (its successor's text, mostly the same words)?"""
     if old.superseded_by and old.superseded_by != new.doc_id:
         return False
-    a, b = _bigrams(old.text), _bigrams(new.text)
+    return _same_text(old.text, new.text)
+
+
+@lru_cache(maxsize=65536)  # the same pairs meet on every search of a question and its neighbours
+def _same_text(old: str, new: str) -> bool:
+    a, b = _bigrams(old), _bigrams(new)
     return bool(a and b) and len(a & b) / min(len(a), len(b)) >= SAME_TEXT
 
 

@@ -41,6 +41,8 @@ class DocNameIndex:
         found: set[str] = set()
         taken: list[tuple[int, int]] = []
         for alias in self._ordered:
+            if alias not in question:  # most aliases are absent: a substring test, not a regex per alias
+                continue
             for m in re.finditer(re.escape(alias), question):
                 if any(a <= m.start() and m.end() <= b for a, b in taken):
                     continue

@@ -261,8 +261,8 @@ def _top(scores: np.ndarray, allowed: np.ndarray, n: int, positive: bool = False
     n = min(n, len(masked))
     best = np.argpartition(-masked, n - 1)[:n] if n else np.array([], dtype=np.int64)
     best = best[np.argsort(-masked[best], kind="stable")]
-    return {int(i): r for r, i in enumerate((i for i in best if np.isfinite(masked[i]) and
-                                             (not positive or masked[i] > 0)), 1)}
+    kept = np.isfinite(masked[best]) & ((masked[best] > 0) if positive else True)
+    return {i: r for r, i in enumerate(best[kept].tolist(), 1)}
 
 
 IN_FORCE_REACH = 20  # passages below the k-th the in-force policy looks at
