@@ -8,6 +8,7 @@ import itertools
 import math
 import os
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -123,10 +124,19 @@ def run_benchmark(settings: Settings, questions: list[str], corpus: list[Path], 
                   note: Callable[[str], None] = lambda _: None, workers: int = 1) -> dict:
     """Everything the command prints, as one dict (also what --json saves). `workers`: the server's
     processes (`assistant serve --workers`)."""
+    with tempfile.TemporaryDirectory(prefix="bench-queries-") as queries:
+        return _run_benchmark(settings, questions, corpus, quick, note, workers, Path(queries) / "cache.sqlite")
+
+
+def _run_benchmark(settings: Settings, questions: list[str], corpus: list[Path], quick: bool,
+                   note: Callable[[str], None], workers: int, query_cache: Path) -> dict:
     plan = QUICK if quick else FULL
-    # extractive answers (the goal is about them) and no question log written by benchmark traffic
+    # extractive answers (the goal is about them), no question log written by benchmark traffic, and an empty
+    # embedding cache: the server keeps the query vectors it computes there, so a question a previous run
+    # asked would not be new to this one
     served = settings.model_copy(update={"llm_base_url": "", "question_log_dir": None, "workers": workers,
-                                         "embed_workers": max(1, settings.embed_workers // workers)})  # as serve does
+                                         "embed_workers": max(1, settings.embed_workers // workers),  # as serve does
+                                         "embedding_cache": query_cache})
     started, load_before = time.perf_counter(), os.getloadavg()
     note("加载向量模型")
     model = build_embeddings(settings, cached=False)

@@ -52,4 +52,4 @@ def test_quick_benchmark(tmp_path, embedding_cache):
     server = r["server"]
     assert server["alive"] and len(server["cold_start_s"]) == QUICK.starts and server["cold_start_median_s"] > 0
     assert 0 < server["rss_ready_mb"] <= server["peak_rss_mb"]
-    assert len(r["goals"]) == 5 and all(g["met"] == (g["value"] <= g["limit"]) for g in r["goals"])
+    assert len(r["goals"]) == 8 and all(g["met"] == (g["value"] <= g["limit"]) for g in r["goals"])

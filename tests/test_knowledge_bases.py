@@ -350,9 +350,9 @@ def test_refresher_keeps_every_served_knowledge_base_fresh_and_drops_deleted_one
 def test_knowledge_base_changes_reach_every_worker(tmp_path):
     """Two uvicorn workers on one Chroma server: an upload to jiwei through one worker is found by the other;
     jiwei deleted by the CLI is a 404 on both."""
-    from tests.processes import ApiServer, ChromaServer, fake_env, run_cli
+    from tests.processes import ApiServer, ChromaServer, fake_env, pinned_workers, run_cli
     from tests.servers import free_port
-    from tests.test_chroma_server import _pinned_workers, _wait
+    from tests.test_chroma_server import _wait
 
     chroma = ChromaServer(tmp_path / "chroma-data", free_port(), tmp_path / "chroma.log").start()
     env = fake_env(tmp_path, chroma.url, ASSISTANT_ADMIN_KEY=ADMIN, ASSISTANT_CORPUS_DIR=str(tmp_path / "uploads"),
@@ -364,7 +364,7 @@ def test_knowledge_base_changes_reach_every_worker(tmp_path):
             corpus = corpus_for(tmp_path / kb, prefix, "某市", amount)
             run_cli("ingest", str(corpus), "--kb", kb, env=env, cwd=tmp_path)
         api.start()
-        workers = _pinned_workers(api.url)
+        workers = pinned_workers(api.url)
         first, second = workers.values()
 
         def found(client, kb: str, text: str) -> bool:
