@@ -35,7 +35,10 @@ FACTORS: dict[str, str] = {  # in the order the rules weigh them, with the name 
 STRENGTH_RANK = {"weak": 0, "strong": 1, "decisive": 2}
 
 NEGATION_WINDOW = 8  # characters before a cue in which a negator still reaches it
-_NEGATING = re.compile(r"没有|没|未|不|无|非|毫无|拒绝|拒收|婉拒|谢绝|杜绝|否认")
+# the bypass verbs (跳过/绕过/撇开…集体决策) deny what follows as 没有 does
+BYPASS = ("跳过", "绕过", "绕开", "撇开", "越过", "避开", "规避")
+_NEGATING = re.compile("|".join(("没有", "没", "未", "不", "无", "非", "毫无", "拒绝", "拒收", "婉拒", "谢绝", "杜绝", "否认",
+                                 *BYPASS)))
 # Words that contain a negating character without negating what follows.
 NON_NEGATING = frozenset(
     "不断 不少 不过 不仅 不但 不久 不错 不管 不论 无论 未来 非常 不同 不如 不良 不足 不当 不妥 不规范 不合规 "
@@ -143,7 +146,8 @@ class Negation:
             self._jieba.FREQ, self._jieba.total = ChainMap({}, freq), total
             self._jieba.initialized = True
         for word in ("并非", "并未", "并没有", "从未", "从没", "从没有", "从来没有", "从不", "绝不", "决不", "绝无",
-                     "毫无", "尚无", "尚未", "谈不上", "说不上", "不存在", "没有任何", *NON_NEGATING, *SCOPE_BREAKERS):
+                     "毫无", "尚无", "尚未", "谈不上", "说不上", "不存在", "没有任何", *BYPASS, *NON_NEGATING,
+                     *SCOPE_BREAKERS):
             self._jieba.add_word(word, freq=50_000)
         return True
 
