@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException
 
 from assistant.api.deps import KnowledgeBaseDep, is_admin
 from assistant.api.schemas import ErrorResponse
-from assistant.errors import RejectedUploadError, UploadTooLargeError
+from assistant.errors import ConflictError, RejectedUploadError, UploadTooLargeError
 from assistant.types import DocumentRecord
 from assistant.validation import DEFAULT_KB, KbName
 
@@ -37,7 +37,17 @@ def require_admin(request: Request) -> None:
                             headers={"WWW-Authenticate": "Bearer"})
 
 
+def require_one_writer(request: Request) -> None:
+    """Several worker processes on one embedded index read it well, but a change written by one leaves the
+    others' Chroma unable to read it (docs/deployment.md): changes need the Chroma server, or one process."""
+    settings = request.app.state.settings
+    if settings.workers > 1 and not settings.chroma_url:
+        raise ConflictError(f"当前以 {settings.workers} 个工作进程共用嵌入式索引运行，不能在线修改文档或知识库：请改用 Chroma "
+                            "服务模式（设置 ASSISTANT_CHROMA_URL），或以单进程运行（--workers 1）后再修改")
+
+
 Admin = [Depends(require_admin)]
+AdminWrite = [*Admin, Depends(require_one_writer)]  # the key check first: a caller without it learns nothing
 KbQuery = Annotated[KbName, Query(alias="kb", description=f"知识库（默认 {DEFAULT_KB}）")]
 
 
@@ -108,7 +118,7 @@ async def get_document(doc_id: str, kb: KnowledgeBaseDep, name: KbQuery = DEFAUL
     return DocumentOut.of(await run_in_threadpool(service.get, doc_id))
 
 
-@router.post("/api/documents", status_code=201, response_model=UploadResult, dependencies=Admin,
+@router.post("/api/documents", status_code=201, response_model=UploadResult, dependencies=AdminWrite,
              openapi_extra=UPLOAD_BODY, responses={**ERRORS, 400: {"model": ErrorResponse},
                                                    404: {"model": ErrorResponse}, 409: {"model": ErrorResponse},
                                                    413: {"model": ErrorResponse}, 415: {"model": ErrorResponse}})
@@ -138,7 +148,7 @@ async def upload_document(request: Request, kb: KnowledgeBaseDep, name: KbQuery 
                         superseded=DocumentOut.of(result.superseded) if result.superseded else None)
 
 
-@router.patch("/api/documents/{doc_id:path}", response_model=DocumentOut, dependencies=Admin,
+@router.patch("/api/documents/{doc_id:path}", response_model=DocumentOut, dependencies=AdminWrite,
               openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                   "schema": StatusChange.model_json_schema()}}}},
               responses={**ERRORS, 400: {"model": ErrorResponse}, 404: {"model": ErrorResponse}})
@@ -153,7 +163,7 @@ async def change_status(doc_id: str, request: Request, kb: KnowledgeBaseDep,
     return DocumentOut.of(await run_in_threadpool(service.set_status, doc_id, body.status, body.superseded_by))
 
 
-@router.delete("/api/documents/{doc_id:path}", response_model=Withdrawn, dependencies=Admin,
+@router.delete("/api/documents/{doc_id:path}", response_model=Withdrawn, dependencies=AdminWrite,
                responses={**ERRORS, 404: {"model": ErrorResponse}})
 async def delete_document(doc_id: str, kb: KnowledgeBaseDep, name: KbQuery = DEFAULT_KB) -> Withdrawn:
     """Withdraw a document: out of the index at once; its uploaded file is moved aside, not deleted."""

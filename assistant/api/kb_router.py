@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.api.documents_router import ERRORS, Admin
+from assistant.api.documents_router import ERRORS, Admin, AdminWrite
 from assistant.api.schemas import ErrorResponse
 from assistant.validation import KbName
 
@@ -45,7 +45,7 @@ async def list_kbs(request: Request) -> KnowledgeBaseList:
     return KnowledgeBaseList(kbs=await run_in_threadpool(summaries))
 
 
-@router.post("/api/kbs", status_code=201, response_model=KnowledgeBaseOut, dependencies=Admin,
+@router.post("/api/kbs", status_code=201, response_model=KnowledgeBaseOut, dependencies=AdminWrite,
              responses={**ERRORS, 400: {"model": ErrorResponse}, 409: {"model": ErrorResponse}})
 async def create_kb(body: NewKnowledgeBase, request: Request) -> KnowledgeBaseOut:
     """A new, empty knowledge base; add documents with POST /api/documents?kb=NAME."""
@@ -53,7 +53,7 @@ async def create_kb(body: NewKnowledgeBase, request: Request) -> KnowledgeBaseOu
     return KnowledgeBaseOut(name=body.name, documents=0, chunks=0)
 
 
-@router.delete("/api/kbs/{name}", response_model=KnowledgeBaseOut, dependencies=Admin,
+@router.delete("/api/kbs/{name}", response_model=KnowledgeBaseOut, dependencies=AdminWrite,
                responses={**ERRORS, 409: {"model": ErrorResponse}})
 async def delete_kb(name: KbName, request: Request) -> KnowledgeBaseOut:
     """Delete a knowledge base and its index (not `default`); files uploaded to it stay on disk."""
