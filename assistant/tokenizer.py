@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import marshal
-import os
 import re
 import sys
 import threading
 from contextlib import suppress
 from importlib import resources
 from pathlib import Path
+
+from assistant.files import write_atomically
 
 
 def _import_jieba():
@@ -71,13 +72,8 @@ def _load_dictionary(instance: jieba.Tokenizer, cache_dir: Path | None) -> None:
     instance.initialize()
     if path is None:
         return
-    tmp = path.with_name(f".{name}.{os.getpid()}.tmp")  # then renamed: no one reads half a file
-    try:
-        tmp.write_bytes(marshal.dumps((instance.FREQ, instance.total)))
-        tmp.replace(path)
-    except OSError:  # a read-only index: jieba's own cache still works, only slower
-        with suppress(OSError):
-            tmp.unlink(missing_ok=True)
+    with suppress(OSError):  # a read-only index: jieba's own cache still works, only slower
+        write_atomically(path, marshal.dumps((instance.FREQ, instance.total)))
 
 
 class Tokenizer:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.embeddings import build_embeddings
-from assistant.settings import Settings
+from assistant.settings import Settings, per_worker
 from bench.ingest import bench_ingest
 from bench.load import percentile, run_clients, sequential
 from bench.server import ServerProcess, cold_starts
@@ -135,7 +135,7 @@ def _run_benchmark(settings: Settings, questions: list[str], corpus: list[Path],
     # embedding cache: the server keeps the query vectors it computes there, so a question a previous run
     # asked would not be new to this one
     served = settings.model_copy(update={"llm_base_url": "", "question_log_dir": None, "workers": workers,
-                                         "embed_workers": max(1, settings.embed_workers // workers),  # as serve does
+                                         "embed_workers": per_worker(settings.embed_workers, workers),  # as serve
                                          "embedding_cache": query_cache})
     started, load_before = time.perf_counter(), os.getloadavg()
     note("加载向量模型")

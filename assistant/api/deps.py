@@ -66,19 +66,20 @@ class KnowledgeBase:
         self.request.state.kb = kb
         return kb
 
-    def parts(self, kb: str | None) -> Components:
-        """The parts of the named knowledge base, if this caller may use it (blocking: opens it when new)."""
+    def parts(self, kb: str | None, open_new: bool = True) -> Components | None:
+        """The parts of the named knowledge base, if this caller may use it (blocking: opens it when new;
+        `open_new=False`: None instead)."""
         kb = self._allowed(kb)
         if kb == DEFAULT_KB:
             return get_components(self.request)
-        return self.request.app.state.kbs.get(kb)
+        kbs = self.request.app.state.kbs
+        return kbs.get(kb) if open_new else kbs.opened(kb)
 
     async def _service(self, kb: str | None, name: str, get: Callable[[Components], T]) -> T:
         """A service of the knowledge base: at once when it is open and the service built (every request but
         the first), else built off the event loop. A hop to a worker thread costs each request a wait for the
         GIL when many are in flight."""
-        kb = self._allowed(kb)
-        parts = get_components(self.request) if kb == DEFAULT_KB else self.request.app.state.kbs.loaded().get(kb)
+        parts = self.parts(kb, open_new=False)
         if parts is not None and parts.has(name):
             return get(parts)
         return await run_in_threadpool(lambda: get(self.parts(kb)))

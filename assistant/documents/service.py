@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import tempfile
 import threading
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from pathlib import Path
 
 from assistant.documents.upload import check_content, safe_name
 from assistant.errors import ConflictError, NotFoundError, RejectedUploadError, UnreadableFileError
+from assistant.files import write_atomically
 from assistant.ingest.catalog import KINDS, Catalog, CatalogEntry, save_entry
 from assistant.ingest.chunking import chunk_document
 from assistant.ingest.pipeline import Ingestor
@@ -144,9 +144,7 @@ class DocumentService:
         path.parent.mkdir(parents=True, exist_ok=True)
         previous = path.read_bytes() if path.exists() else None
         previous_entry = Catalog.load(self.corpus_dir).get(doc_id)
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        write_atomically(path, data)
         save_entry(self.corpus_dir, doc_id, entry)
         try:
             report = self.ingestor.run([path], root=self.corpus_dir)

@@ -18,6 +18,7 @@ import os
 import shutil
 from pathlib import Path
 
+from assistant.files import write_atomically
 from assistant.retrieval.snapshot import Snapshot
 
 log = logging.getLogger("assistant.retrieval")
@@ -68,7 +69,7 @@ class SnapshotCache:
         path = self._path(stamp)
         if generation and path.is_dir():
             try:
-                _write_atomically(path / SOURCE, self._source(generation))
+                write_atomically(path / SOURCE, self._source(generation))
             except OSError as err:  # read-only: the next start reads the store, as before
                 log.info("snapshot source not recorded (%s): %s", path, err)
 
@@ -96,8 +97,3 @@ class SnapshotCache:
             log.info("snapshot not saved (%s): %s", path, err)
             shutil.rmtree(tmp, ignore_errors=True)
 
-
-def _write_atomically(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, "utf-8")
-    tmp.replace(path)

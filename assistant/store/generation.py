@@ -10,11 +10,12 @@ A Chroma server is written by other hosts: it has no token, and its readers alwa
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+
+from assistant.files import write_atomically
 
 FILE = "generation"
 
@@ -40,10 +41,8 @@ class Generation:
 
     def bump(self) -> None:
         """A new token (a read-only index is never written, so failing to write it loses nothing)."""
-        tmp = self.path.with_name(f".{FILE}.{os.getpid()}.tmp")
         with suppress(OSError):
-            tmp.write_text(uuid.uuid4().hex, encoding="ascii")
-            tmp.replace(self.path)
+            write_atomically(self.path, uuid.uuid4().hex)
 
     @contextmanager
     def changing(self) -> Iterator[None]:
