@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     workers: int = Field(1, ge=1, le=64, description="assistant serve 的工作进程数：每个进程各有一份索引快照和模型"
                                                     "（约 200–400 MB），检索并发受 Python GIL 限制时按 CPU 核数设置；"
                                                     "嵌入式索引上多进程时只读，在线修改文档需 ASSISTANT_CHROMA_URL")
+    keep_alive: float = Field(75.0, gt=0, le=3600,
+                              description="空闲的 HTTP 长连接保持多少秒后由服务端关闭；应长于客户端和反向代理的空闲时限"
+                                          "（httpx/OpenAI SDK 5 秒，nginx 默认 60–75 秒），否则客户端复用连接时会碰上服务端正在关闭它")
     llm_base_url: str = Field("", description="OpenAI 兼容服务地址，如 http://127.0.0.1:8080/v1；留空则用摘录式回答")
     llm_model: str = Field("qwen2.5-7b-instruct", description="大模型名称")
     llm_api_key: SecretStr = Field(SecretStr(""), description="大模型服务的密钥（本地服务可留空）")
