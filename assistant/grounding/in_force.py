@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from dataclasses import replace
 from functools import lru_cache
 
+import numpy as np
+
 from assistant.types import Chunk, Hit
 
 SUPERSEDED_FACTOR = 0.8
@@ -37,7 +39,7 @@ def same_provision(old: Chunk, new: Chunk) -> bool:
 @lru_cache(maxsize=65536)  # the same pairs meet on every search of a question and its neighbours
 def _same_text(old: str, new: str) -> bool:
     a, b = _bigrams(old), _bigrams(new)
-    return bool(a and b) and len(a & b) / min(len(a), len(b)) >= SAME_TEXT
+    return bool(len(a) and len(b)) and len(np.intersect1d(a, b, assume_unique=True)) / min(len(a), len(b)) >= SAME_TEXT
 
 
 def restated(chunk: Chunk, others: Iterable[Chunk]) -> bool:
@@ -77,6 +79,8 @@ def superseded_note(passage, titles: dict[str, str]) -> str:
 
 
 @lru_cache(maxsize=16384)  # per passage text: the same passages are compared on every search
-def _bigrams(text: str) -> frozenset[str]:
-    chars = [c for c in text if not c.isspace()]
-    return frozenset(a + b for a, b in zip(chars, chars[1:]))
+def _bigrams(text: str) -> np.ndarray:
+    """The distinct character bigrams of `text` (whitespace ignored) as sorted integer codes: 2.4 KB for a
+    600-character passage, where a frozenset of 2-character strings took 78 KB (1.2 GB for a full cache)."""
+    codes = np.frombuffer("".join(text.split()).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    return np.unique((codes[:-1] << np.uint64(21)) | codes[1:])
