@@ -170,6 +170,19 @@ def test_negation_traps_come_out_unlikely(shared_url, situation, factor):
 
 @pytest.mark.slow
 @pytest.mark.shared
+def test_a_duty_left_undone_is_unlikely_and_cites_what_the_rules_say_of_it(shared_url):
+    situation = "我是河道的片区负责人，那几个月一次也没去巡查，上游有人往河里倒渣土我也不知道，下游的农田被淹了。这种情况能容错吗？"
+    body = httpx.post(f"{shared_url}/api/tolerance", json={"situation": situation}, timeout=TIMEOUT).json()
+    assert body["outlook"] == "unlikely", body["reasoning"]
+    assert "不作为" in body["reasoning"] and key_cited(body)
+    cited = {int(n) for n in re.findall(r"\[(\d+)\]", body["reasoning"])}
+    # the exclusion quoted is the one on 不担当、不作为 and 失职渎职, from the passage it is cited to
+    assert any("不作为" in body["citations"][n - 1]["text"] for n in cited), body["reasoning"]
+    assert any(c["outcome"] == "问责" for c in body["similar_cases"])
+
+
+@pytest.mark.slow
+@pytest.mark.shared
 def test_tolerance_question_through_chat(shared_url):
     r = httpx.post(f"{shared_url}/api/chat", json={"question": CHAT_QUESTION}, timeout=TIMEOUT)
     body = r.json()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.tolerance.factors import FactorAnalyzer, Match, combine_findings
+from assistant.tolerance.factors import DERELICTION, FactorAnalyzer, Match, combine_findings
 from assistant.tolerance.lexicon import FACTORS
 from assistant.tolerance.outlook import favourable, judge, questions
 from assistant.tolerance.precedents import case_profiles, rank
@@ -157,3 +157,27 @@ def test_precedents_are_matched_by_shared_factors_and_say_why(analyzer):
     best, shared = rank(profiles, fabricated, analyzer.findings(fabricated))[0]
     assert best.title == "甲某虚报冒领补贴案"
     assert any(s.factor == "knowingly" and s.verdict == "against" for s in shared)
+
+
+DUTIES_LEFT_UNDONE = [  # one meaning in many wordings, none of them in the clause set
+    "值班那天晚上我没在岗，回家睡觉去了", "上级布置的安全检查我们一直没有落实", "群众反映了好几次，我们一直拖着没处理",
+    "排查任务下来后，我只让人打了几个电话了事", "对下属报上来的数据我从来没有核实过", "那几个月一次也没去巡查",
+    "隐患早就发现了，但我们一直没有整改", "对村干部的监管我基本没管过", "我把排查表交给下面填，自己没再过问",
+]
+
+
+def test_a_duty_left_undone_is_read_in_many_wordings(analyzer):
+    """The reader learned dereliction from real accountability reports (resources/tolerance_clauses.jsonl),
+    not from cue words: most wordings it never saw read as a duty left undone (2 of 9 before those rows)."""
+    read = [analyzer.reader.read(text) for text in DUTIES_LEFT_UNDONE]
+    whole = [next((r for r in rs if r.end - r.start == len(t)), None) for rs, t in zip(read, DUTIES_LEFT_UNDONE)]
+    assert sum(r is not None and (r.factor, r.verdict, r.strength) == ("exploratory", "against", "strong")
+               for r in whole) >= 6
+
+
+def test_a_duty_left_undone_and_nothing_in_favour_is_unlikely_and_says_why(analyzer):
+    text = "我是河道的片区负责人，那几个月一次也没去巡查，上游有人往河里倒渣土我也不知道。这种情况能容错吗？"
+    findings = analyzer.findings(text)
+    by = {f.factor: f for f in findings}
+    assert by["exploratory"].dereliction and by["exploratory"].ground == DERELICTION
+    assert judge(findings) == "unlikely"

@@ -175,14 +175,18 @@ def print_tolerance_report(result: dict, console: Console) -> None:
     _misses(result, console)
 
 
+def _setting(setting: dict) -> str:
+    return f"{setting['combine']} / {setting['threshold']} / {setting['decisive_threshold']}"
+
+
 def print_fold_report(result: dict, console: Console) -> None:
     """Held-out figures beside the whole set as shipped, each fold's choice, and the held-out misses."""
     _tolerance_tables({f"留出（{result['k']} 折）": result["heldout"], "整集（发布设置）": result["dev"]}, console)
-    console.print(f"读取方式：发布设置 {result['shipped']['combine']} / {result['shipped']['threshold']}；"
-                  f"在整集上最好的是 {result['best_on_all']['combine']} / {result['best_on_all']['threshold']}"
+    console.print(f"读取方式（合并 / 阈值 / 单独定论的阈值）：发布设置 {_setting(result['shipped'])}；"
+                  f"在整集上最好的是 {_setting(result['best_on_all'])}"
                   + (f"；读取模型未使用出自本集报道的 {result['clauses_left_out']} 条标注短句" if result["clauses_left_out"] else ""))
     for n, fold in enumerate(result["folds"], 1):
-        console.print(f"第 {n} 折（{len(fold['test'])} 个情况）：{fold['combine']} / {fold['threshold']}，"
+        console.print(f"第 {n} 折（{len(fold['test'])} 个情况）：{_setting(fold)}，"
                       f"其余各折准确率 {fold['train_accuracy']:.3f}")
     console.print("留出各折中未判对的：")
     _misses(result["heldout"], console)

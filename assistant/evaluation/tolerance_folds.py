@@ -1,8 +1,9 @@
 """The tolerance screening judged on held-out folds of a real-case set (`assistant eval-tolerance --folds K`).
 
-What is fitted on the set is how the cue lexicon and the clause reader are combined (`combine`) and how
-likely a reading must be to count (`threshold`): on each fold the pair that screens the other folds best is
-chosen and the fold is screened with it. Folds are grouped by report (`source`), so a case, the same case
+What is fitted on the set is how the cue lexicon and the clause reader are combined (`combine`), how
+likely a reading must be to count (`threshold`) and how likely one that decides alone must be
+(`decisive_threshold`): on each fold the setting that screens the other folds best is chosen and the fold is
+screened with it. Folds are grouped by report (`source`), so a case, the same case
 retold with its decisive facts removed (`derived_from`) and other cases of the same report always sit on
 the same side. The clause reader itself is fitted on the labelled clauses, never on the set, and without
 the clauses written from the set's reports (tolerance_eval.screener). The lexicon and the outlook rule are
@@ -17,12 +18,23 @@ from sklearn.model_selection import GroupKFold
 
 from assistant.components import Components
 from assistant.evaluation.tolerance_eval import load_situations, score, screener
-from assistant.tolerance.factors import COMBINE, THRESHOLD, FactorAnalyzer, Match, combine_findings
+from assistant.tolerance.factors import (
+    COMBINE,
+    DECISIVE_THRESHOLD,
+    THRESHOLD,
+    FactorAnalyzer,
+    Match,
+    combine_findings,
+    counts,
+)
 from assistant.tolerance.outlook import judge
 from assistant.tolerance.service import ToleranceService
 
-THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.6)
-GRID = [("cues", 1.0)] + [(c, t) for c in ("cues_first", "merged", "reader") for t in THRESHOLDS]
+THRESHOLDS = (0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6)
+DECISIVE_THRESHOLDS = (0.0, 0.4, 0.5, 0.6)  # 0: a decisive reading counts at `threshold` like any other
+GRID = [("cues", 1.0, 1.0)] + [(c, t, d) for c in ("cues_first", "merged", "reader") for t in THRESHOLDS
+                               for d in DECISIVE_THRESHOLDS if d == 0 or d > t]
+SETTING = ("combine", "threshold", "decisive_threshold")
 
 
 def groups(rows: list[dict]) -> list[str]:
@@ -36,22 +48,22 @@ def groups(rows: list[dict]) -> list[str]:
 
 
 class Readings:
-    """Each situation's cue matches and readings, taken once; outlooks for any (combine, threshold)."""
+    """Each situation's cue matches and readings, taken once; outlooks for any setting of the GRID."""
 
     def __init__(self, analyzer: FactorAnalyzer, rows: list[dict]):
         self.expected = [r["expected_outlook"] for r in rows]
         self.cues = [analyzer.matches(r["situation"]) for r in rows]
-        self.read = [analyzer.readings(r["situation"], min(THRESHOLDS)) for r in rows]
+        self.read = [analyzer.readings(r["situation"], min(THRESHOLDS), 0.0) for r in rows]
 
-    def outlook(self, i: int, combine: str, threshold: float) -> str:
-        read: list[Match] = [m for m in self.read[i] if m.probability >= threshold]
+    def outlook(self, i: int, combine: str, threshold: float, decisive_threshold: float) -> str:
+        read: list[Match] = [m for m in self.read[i] if counts(m, threshold, decisive_threshold)]
         return judge(combine_findings(self.cues[i], read, combine))
 
-    def accuracy(self, indices: list[int], combine: str, threshold: float) -> float:
-        return sum(self.outlook(i, combine, threshold) == self.expected[i] for i in indices) / len(indices)
+    def accuracy(self, indices: list[int], *setting) -> float:
+        return sum(self.outlook(i, *setting) == self.expected[i] for i in indices) / len(indices)
 
-    def best(self, indices: list[int]) -> tuple[str, float]:
-        """The (combine, threshold) that screens `indices` best (the first of the grid among equals)."""
+    def best(self, indices: list[int]) -> tuple[str, float, float]:
+        """The setting that screens `indices` best (the first of the grid among equals)."""
         return max(GRID, key=lambda p: self.accuracy(indices, *p))
 
 
@@ -60,20 +72,20 @@ def run_tolerance_folds(parts: Components, path: Path, k: int = 5) -> dict:
     rows = load_situations(path)
     service, left_out = screener(parts, rows)
     readings = Readings(service.analyzer, rows)
-    services: dict[tuple[str, float], ToleranceService] = {}
+    services: dict[tuple[str, float, float], ToleranceService] = {}
     results: list = [None] * len(rows)
     folds = []
     for train, test in GroupKFold(n_splits=k).split(rows, groups=groups(rows)):
-        combine, threshold = readings.best(list(train))
-        key = (combine, threshold)
+        key = readings.best(list(train))
         if key not in services:
             services[key] = ToleranceService(parts.retriever(), service.llm_model,
-                                             service.analyzer.variant(combine=combine, threshold=threshold))
+                                             service.analyzer.variant(**dict(zip(SETTING, key))))
         for i in test:
             results[i] = services[key].assess(rows[i]["situation"])
-        folds.append({"test": [rows[i].get("id", "") for i in test], "combine": combine, "threshold": threshold,
-                      "train_accuracy": round(readings.accuracy(list(train), combine, threshold), 4)})
+        folds.append({"test": [rows[i].get("id", "") for i in test], **dict(zip(SETTING, key)),
+                      "train_accuracy": round(readings.accuracy(list(train), *key), 4)})
     shipped = [service.assess(r["situation"]) for r in rows]
     return {"k": k, "clauses_left_out": left_out, "folds": folds, "heldout": score(rows, results),
-            "dev": score(rows, shipped), "shipped": {"combine": COMBINE, "threshold": THRESHOLD},
-            "best_on_all": dict(zip(("combine", "threshold"), readings.best(list(range(len(rows))))))}
+            "dev": score(rows, shipped),
+            "shipped": dict(zip(SETTING, (COMBINE, THRESHOLD, DECISIVE_THRESHOLD))),
+            "best_on_all": dict(zip(SETTING, readings.best(list(range(len(rows))))))}

@@ -31,7 +31,11 @@ MAX_EVIDENCE = 60  # characters; a longer clause is cut around the cue
 Combine = Literal["cues", "reader", "cues_first", "merged"]
 # chosen on the folds of the real-case set (python -m assistant.evaluation… / `assistant eval-tolerance --folds`)
 COMBINE: Combine = "cues_first"
-THRESHOLD = 0.4
+THRESHOLD = 0.3
+# a reading that alone decides the outlook (a decisive `against`: gain, fabrication, a ban ignored) must be more
+# likely than one that only adds a fact: at 0.3 a few words shared with the 八项规定 examples
+# (「单位…采购了一批设备」) read as a ban ignored
+DECISIVE_THRESHOLD = 0.4
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,7 @@ class FactorAnalyzer:
 
     def __init__(self, lexicon: Lexicon | None = None, negation: Negation | None = None,
                  reader: ClauseReader | None = None, combine: Combine = COMBINE, threshold: float = THRESHOLD,
-                 window: int = NEGATION_WINDOW):
+                 window: int = NEGATION_WINDOW, decisive_threshold: float = DECISIVE_THRESHOLD):
         """`window`: characters before a cue in which a negator reaches it (a report in the third person puts
         more words between them than a cadre does: 「未发现林某有借机谋取私利」)."""
         self.lexicon = lexicon or load_lexicon()
@@ -99,6 +103,7 @@ class FactorAnalyzer:
         self.negation = negation or Negation()
         self.combine = combine
         self.threshold = threshold
+        self.decisive_threshold = decisive_threshold
         self.reader = reader or (ClauseReader(negation=self.negation) if combine != "cues" else None)
 
     def variant(self, **changes) -> FactorAnalyzer:
@@ -152,12 +157,16 @@ class FactorAnalyzer:
                     first = a + m.start()
         return out
 
-    def readings(self, situation: str, threshold: float | None = None) -> list[Match]:
-        """The clause reader's readings at least `threshold` likely, as matches (the span is the evidence)."""
+    def readings(self, situation: str, threshold: float | None = None,
+                 decisive_threshold: float | None = None) -> list[Match]:
+        """The clause reader's readings at least `threshold` likely (a decisive one at least
+        `decisive_threshold`), as matches (the span is the evidence)."""
         if self.reader is None:
             return []
-        return [reading_match(situation, r) for r in self.reader.read(
-            situation, self.threshold if threshold is None else threshold)]
+        threshold = self.threshold if threshold is None else threshold
+        decisive = self.decisive_threshold if decisive_threshold is None else decisive_threshold
+        return [m for m in (reading_match(situation, r) for r in self.reader.read(situation, threshold))
+                if counts(m, threshold, decisive)]
 
     def findings(self, situation: str) -> list[FactorFinding]:
         """One finding per factor, in FACTORS order."""
@@ -165,10 +174,21 @@ class FactorAnalyzer:
         return combine_findings(self.matches(situation), read, self.combine)
 
 
+def counts(m: Match, threshold: float, decisive_threshold: float) -> bool:
+    """Is a reading likely enough to count: `threshold`, or `decisive_threshold` when it would decide alone."""
+    needed = max(threshold, decisive_threshold) if m.strength == "decisive" else threshold
+    return m.probability >= needed
+
+
+DERELICTION = "应尽的职责没有履行"  # the ground of a strong exploratory `against`
+
+
 def reading_match(situation: str, r: Reading) -> Match:
     """A reading as a match. A motive read in words that deny something (「一分没拿」「没有往来」) is the
-    absence of gain, not a purpose."""
+    absence of gain, not a purpose; a strong `against` on the exploratory factor is a duty left undone, not
+    merely routine work."""
     label = NO_GAIN if (r.factor, r.verdict, r.negated) == ("motive", "supports", True) \
+        else DERELICTION if (r.factor, r.verdict, r.strength) == ("exploratory", "against", "strong") \
         else READING_LABELS[(r.factor, r.verdict)]
     return Match(r.factor, r.verdict, r.strength, label, r.start, r.end, False, situation[r.start:r.end],
                  r.probability)

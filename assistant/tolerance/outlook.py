@@ -15,7 +15,14 @@
    通过验收」), seldom as 「出于公心」; the questions then ask for the motive (eval/tolerance-real-dev.jsonl,
    54 published decisions, 5 folds: held-out accuracy 0.796 → 0.815, 「信息不足」 where the decisive facts
    are stated 23 % → 21 %, none of the 11 insufficient cases moved; the written sets unchanged at 1.000);
-4. otherwise a decisive fact is not stated → insufficient_information, and the questions to clarify name
+4. a strong `against` and nothing stated in favour → unlikely: the situation gives a reason to refuse and none
+   to tolerate. Mostly a duty left undone (不作为、失职失责: 「那几个月一次也没去巡查」), which the 三个区分开来
+   do not cover — they tell mistakes made pushing work forward from violations — and which 问责 punishes
+   (measured together with the clauses from real accountability reports and the reading thresholds: on two
+   real-case sets the method never saw, eval/tolerance-real-heldout.jsonl and tolerance-real-blind.jsonl,
+   15/31 → 22/31; on eval/tolerance-real-dev.jsonl as shipped 48/54 → 44/54 — its misses shaped the cue
+   lexicon, so it favours the lexicon alone, which reads 15/31 on the unseen sets);
+5. otherwise a decisive fact is not stated → insufficient_information, and the questions to clarify name
    just those facts (see `missing`).
 
 The reasoning is two or three sentences, each ending with [n]: the distinction that applies (citing the
@@ -24,7 +31,7 @@ The reasoning is two or three sentences, each ending with [n]: the distinction t
 
 from __future__ import annotations
 
-from assistant.tolerance.rules import RuleSet, quote
+from assistant.tolerance.rules import DERELICTION_WORDS, RuleSet, quote
 from assistant.tolerance.types import QUESTIONS, FactorFinding, Outlook
 
 DISTINCTIONS = ("motive", "knowingly", "prohibition")  # the three pairs of the 三个区分开来
@@ -68,8 +75,12 @@ def judge(findings: list[FactorFinding]) -> Outlook:
     strong = [f for f in findings if f.verdict == "against" and f.strength == "strong"]
     if any(f.factor in DISTINCTIONS for f in strong) or len(strong) >= 2:
         return "unlikely"
+    if strong and not favourable(findings):
+        return "unlikely"
     if favourable(findings) >= MIN_FACTS and (any(by[f].verdict == "supports" for f in CORE) or not strong):
         return "likely_tolerable"
+    if strong and not favourable(findings):
+        return "unlikely"
     return "insufficient_information"
 
 
@@ -176,6 +187,14 @@ def _case_sentence(rules: RuleSet, outcome: str, lead: str) -> str:
 def _unlikely(by: dict[str, FactorFinding], findings: list[FactorFinding], rules: RuleSet,
               key: int | None) -> list[str]:
     grounds = [f for f in findings if f.decisive] or [f for f in findings if f.verdict == "against"]
+    excluded = [e.n for e in rules.exclusions]
+    if grounds and not grounds[0].decisive and any(f.dereliction for f in grounds):
+        ground = next(f for f in grounds if f.dereliction)
+        first = (f"所述情况是{ground.ground}（「{_shortest(ground)}」），属于不作为、失职失责；“三个区分开来”宽容的是"
+                 f"担当作为、改革探索中的失误，不是不作为{_marker(key)}。")
+        clause, n = _clause(rules, DERELICTION_WORDS, excluded)
+        second = f"有关规定明确，“{clause}”{_marker(n)}。" if clause else ""
+        return [first, second, _case_sentence(rules, "问责", "类似的")]
     if grounds and grounds[0].factor in VIOLATION_SIDE:
         ground = grounds[0]
         first = (f"所述情况中{ground.ground}（「{_shortest(ground)}」），属于“三个区分开来”中的"
@@ -183,7 +202,6 @@ def _unlikely(by: dict[str, FactorFinding], findings: list[FactorFinding], rules
     else:
         shown = "；".join(f"{g.ground}（「{_shortest(g)}」）" for g in grounds[:2]) or "所述情况不符合容错条件"
         first = f"所述情况{shown}，不符合“三个区分开来”中可以容错的情形{_marker(key)}。"
-    excluded = [e.n for e in rules.exclusions]
     clause, n = _clause(rules, r"不该容的?坚决不容|严肃查处|保护伞|相应的责任", excluded)
     second = f"有关规定明确，“{clause}”{_marker(n)}。" if clause else ""
     third = _case_sentence(rules, "问责", "类似的")

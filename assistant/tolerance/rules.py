@@ -24,6 +24,8 @@ IN_FORCE = Filters(statuses=("in_force",))
 CRITERIA_QUERY = "三个区分开来 容错 免责 条件"
 STATUTE_QUERY = "容错免责 改革创新未能实现预期目标 决策程序合法 未牟取私利 免予追责"
 EXCLUSION_QUERY = "不该容的坚决不容 明知故犯 明令禁止后依然我行我素 谋取私利 严肃查处"
+DERELICTION_QUERY = "不担当 不作为 敷衍塞责 失职渎职 严肃问责"
+DERELICTION_WORDS = re.compile(r"不担当、?不作为|敷衍塞责|失职渎职")
 PROCEDURE_QUERY = "容错 申请 调查核实 征求组织部门意见 决定 回访"
 MAX_CASES = 3
 
@@ -156,7 +158,7 @@ class RuleFinder:
         """Criteria, exclusions, precedents and procedure for a situation read as `findings`."""
         rules = RuleSet()
         self._criteria(rules, situation)
-        self._exclusions(rules)
+        self._exclusions(rules, findings)
         self._cases(rules, situation, findings, outlook)
         self._procedure(rules)
         return rules
@@ -189,12 +191,18 @@ class RuleFinder:
             if found and all(found.n != c.n for c in rules.criteria):
                 rules.criteria.append(found)
 
-    def _exclusions(self, rules: RuleSet) -> None:
+    def _exclusions(self, rules: RuleSet, findings: list[FactorFinding]) -> None:
+        if any(f.dereliction for f in findings):  # a duty left undone: what the rules say of 不作为 first
+            hit = next((h for h in self._fixed(DERELICTION_QUERY, 10, IN_FORCE)
+                        if DERELICTION_WORDS.search(h.chunk.text)), None)
+            found = rules.passage(hit, DERELICTION_WORDS) if hit else None
+            if found:
+                rules.exclusions.append(found)
         for hit in self._fixed(EXCLUSION_QUERY, 10, IN_FORCE):
             found = rules.passage(hit, EXCLUSION)
             if found and all(found.n != e.n for e in rules.exclusions):
                 rules.exclusions.append(found)
-            if len(rules.exclusions) == 2:
+            if len(rules.exclusions) >= 2:
                 break
 
     def _cases(self, rules: RuleSet, situation: str, findings: list[FactorFinding], outlook: Outlook) -> None:

@@ -48,6 +48,12 @@ class FactorFinding(BaseModel):
     def decisive(self) -> bool:
         return self.verdict == "against" and self.strength == "decisive"
 
+    @property
+    def dereliction(self) -> bool:
+        """A duty left undone (不作为、失职失责): the strong `against` of the exploratory factor — the error did not
+        come from trying something new but from not doing what the post requires, which 问责 punishes."""
+        return self.factor == "exploratory" and self.verdict == "against" and self.strength == "strong"
+
 
 class RulePassage(BaseModel):
     """A criterion or exclusion: where it stands and the words that set the condition; [n] cites it."""
