@@ -43,6 +43,19 @@ def test_search_returns_cited_passages(base_url):
     assert top["doc_number"] == "陕组发〔2020〕1号"
 
 
+def test_a_repeated_question_is_searched_from_memory_with_the_same_passages(seed_index, base_url):
+    """The API searches a question whose vector is cached in memory on the event loop (no thread hop) and any
+    other in a worker thread: the same passages either way."""
+    retriever = Components.load(seed_index).retriever()
+    question = "乡镇干部的工作补贴怎么发放？"
+    assert not retriever.in_memory(question)
+    first = httpx.post(f"{base_url}/api/search", json={"query": question, "k": 3}).json()["results"]
+    retriever.search(question)  # this process's cache now holds the vector
+    assert retriever.in_memory(question) and not retriever.in_memory(question + "？")
+    again = httpx.post(f"{base_url}/api/search", json={"query": question, "k": 3}).json()["results"]
+    assert [r["text"] for r in again] == [r["text"] for r in first]
+
+
 def test_search_filters(base_url):
     r = httpx.post(f"{base_url}/api/search",
                    json={"query": "容错纠错", "k": 5, "filters": {"status": "superseded"}})

@@ -97,6 +97,10 @@ class CachedEmbeddings(Embeddings):
         self.from_packs += len(found)
         return found
 
+    def has_query(self, text: str) -> bool:
+        """Is the question's vector in memory (embed_query answers without the model or the file)?"""
+        return text in self._queries
+
     def embed_query(self, text: str) -> list[float]:
         with self._lock:
             if text in self._queries:

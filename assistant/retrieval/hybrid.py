@@ -226,6 +226,12 @@ class HybridRetriever:
         return Candidates(q, sorted(fused, key=lambda i: -fused[i]), fused, ranks, dense, bm25, chunk_cos,
                           sentence_cos, allowed)
 
+    def in_memory(self, query: str) -> bool:
+        """Can a search for `query` run without waiting on anything: its vector cached in memory and no Chroma
+        server to check (an embedded store's ping does nothing)? Then it is about a millisecond of numpy."""
+        has_query = getattr(self.embeddings, "has_query", None)
+        return has_query is not None and not getattr(self.store, "url", "") and has_query(query)
+
     def search(self, query: str, k: int = 5, filters: Filters | None = None) -> list[Hit]:
         """The k best passages for a question."""
         return self.retrieve(query, k, filters).hits
