@@ -168,7 +168,7 @@ DUTIES_LEFT_UNDONE = [  # one meaning in many wordings, none of them in the clau
 
 def test_a_duty_left_undone_is_read_in_many_wordings(analyzer):
     """The reader learned dereliction from real accountability reports (resources/tolerance_clauses.jsonl),
-    not from cue words: most wordings it never saw read as a duty left undone (2 of 9 before those rows)."""
+    not from cue words: most wordings it never saw read as a duty left undone (none of the 9 before those rows)."""
     read = [analyzer.reader.read(text) for text in DUTIES_LEFT_UNDONE]
     whole = [next((r for r in rs if r.end - r.start == len(t)), None) for rs, t in zip(read, DUTIES_LEFT_UNDONE)]
     assert sum(r is not None and (r.factor, r.verdict, r.strength) == ("exploratory", "against", "strong")
