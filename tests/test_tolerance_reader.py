@@ -181,3 +181,10 @@ def test_a_duty_left_undone_and_nothing_in_favour_is_unlikely_and_says_why(analy
     by = {f.factor: f for f in findings}
     assert by["exploratory"].dereliction and by["exploratory"].ground == DERELICTION
     assert judge(findings) == "unlikely"
+
+
+def test_the_reader_reads_the_same_after_every_fit():
+    """A restart refits the reader: the same situation must read the same (saga is seeded)."""
+    text = "我们村里几个干部商量后，没开群众会，就把专项资金拿去修了路，我自己一分钱没拿。"
+    first, second = ClauseReader(), ClauseReader()
+    assert (first.probabilities([text])[0] == second.probabilities([text])[0]).all()

@@ -79,8 +79,6 @@ def judge(findings: list[FactorFinding]) -> Outlook:
         return "unlikely"
     if favourable(findings) >= MIN_FACTS and (any(by[f].verdict == "supports" for f in CORE) or not strong):
         return "likely_tolerable"
-    if strong and not favourable(findings):
-        return "unlikely"
     return "insufficient_information"
 
 
@@ -188,7 +186,7 @@ def _unlikely(by: dict[str, FactorFinding], findings: list[FactorFinding], rules
               key: int | None) -> list[str]:
     grounds = [f for f in findings if f.decisive] or [f for f in findings if f.verdict == "against"]
     excluded = [e.n for e in rules.exclusions]
-    if grounds and not grounds[0].decisive and any(f.dereliction for f in grounds):
+    if grounds and grounds[0].factor not in VIOLATION_SIDE and any(f.dereliction for f in grounds):
         ground = next(f for f in grounds if f.dereliction)
         first = (f"所述情况是{ground.ground}（「{_shortest(ground)}」），属于不作为、失职失责；“三个区分开来”宽容的是"
                  f"担当作为、改革探索中的失误，不是不作为{_marker(key)}。")
