@@ -72,15 +72,11 @@ class RequestIdAndMetrics:
         rid = given or uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = rid
         started = time.perf_counter()
-        status = 500  # what the client gets when the app fails before answering (the error handler's 500)
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
             if message["type"] == "http.response.start":
-                status = message["status"]
-                headers = MutableHeaders(scope=message)
-                headers["X-Request-ID"] = rid
-                _record(scope, status, time.perf_counter() - started)
+                MutableHeaders(scope=message)["X-Request-ID"] = rid
+                _record(scope, message["status"], time.perf_counter() - started)
             await send(message)
 
         await self.app(scope, receive, send_with_id)

@@ -18,7 +18,9 @@ async def search(body: SearchRequest, kb: KnowledgeBaseDep) -> SearchResponse:
     """The k best passages of the knowledge base, best first (`n` is the rank)."""
     retriever = await kb.retriever(body.kb)
     filters = filters_of(body.filters)
-    if retriever.in_memory(body.query):  # a repeated question: cheaper here than the hop to a worker thread
+    # a repeated question: cheaper here than the hop to a worker thread (should the LRU drop it in between, this
+    # one search embeds it on the event loop)
+    if retriever.in_memory(body.query):
         hits = retriever.search(body.query, body.k, filters)
     else:  # the model embeds it (tens of ms), or a Chroma server is asked: not on the event loop
         hits = await run_in_threadpool(retriever.search, body.query, body.k, filters)

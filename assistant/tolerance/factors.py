@@ -25,7 +25,7 @@ from assistant.tolerance.lexicon import (
     load_lexicon,
 )
 from assistant.tolerance.reader import ClauseReader, Reading
-from assistant.tolerance.types import FactorFinding
+from assistant.tolerance.types import DUTY_LEFT_UNDONE, FactorFinding
 
 MAX_EVIDENCE = 60  # characters; a longer clause is cut around the cue
 Combine = Literal["cues", "reader", "cues_first", "merged"]
@@ -188,7 +188,7 @@ def reading_match(situation: str, r: Reading) -> Match:
     absence of gain, not a purpose; a strong `against` on the exploratory factor is a duty left undone, not
     merely routine work."""
     label = NO_GAIN if (r.factor, r.verdict, r.negated) == ("motive", "supports", True) \
-        else DERELICTION if (r.factor, r.verdict, r.strength) == ("exploratory", "against", "strong") \
+        else DERELICTION if (r.factor, r.verdict, r.strength) == DUTY_LEFT_UNDONE \
         else READING_LABELS[(r.factor, r.verdict)]
     return Match(r.factor, r.verdict, r.strength, label, r.start, r.end, False, situation[r.start:r.end],
                  r.probability)

@@ -192,9 +192,11 @@ class RuleFinder:
                 rules.criteria.append(found)
 
     def _exclusions(self, rules: RuleSet, findings: list[FactorFinding]) -> None:
+        # fetched for every screening (kept until the index changes), so the warm-up's screening embeds the query
+        # and not the first cadre who describes a duty left undone
+        derelictions = self._fixed(DERELICTION_QUERY, 10, IN_FORCE)
         if any(f.dereliction for f in findings):  # a duty left undone: what the rules say of 不作为 first
-            hit = next((h for h in self._fixed(DERELICTION_QUERY, 10, IN_FORCE)
-                        if DERELICTION_WORDS.search(h.chunk.text)), None)
+            hit = next((h for h in derelictions if DERELICTION_WORDS.search(h.chunk.text)), None)
             found = rules.passage(hit, DERELICTION_WORDS) if hit else None
             if found:
                 rules.exclusions.append(found)

@@ -31,6 +31,11 @@ QUESTIONS: dict[str, str] = {  # asked for every factor the situation does not s
 }
 
 
+# the reading of a duty left undone (不作为、失职失责): a strong `against` on the exploratory factor, whose weak
+# `against` is plain routine work
+DUTY_LEFT_UNDONE = ("exploratory", "against", "strong")
+
+
 class FactorFinding(BaseModel):
     """What the situation says on one factor: supports / against / not stated, with its evidence."""
 
@@ -52,7 +57,7 @@ class FactorFinding(BaseModel):
     def dereliction(self) -> bool:
         """A duty left undone (不作为、失职失责): the strong `against` of the exploratory factor — the error did not
         come from trying something new but from not doing what the post requires, which 问责 punishes."""
-        return self.factor == "exploratory" and self.verdict == "against" and self.strength == "strong"
+        return (self.factor, self.verdict, self.strength) == DUTY_LEFT_UNDONE
 
 
 class RulePassage(BaseModel):
