@@ -37,6 +37,23 @@ def test_no_expansion_without_colloquial_words(shared_tokenizer):
     assert shared_tokenizer.expansion_tokens("第十八条的内容是什么") == []
 
 
+def test_the_colloquial_lexicon_is_well_formed_and_its_rows_from_public_questions_name_their_sources():
+    """Each row: official terms, a tab, triggers of two characters or more (a one-character trigger would fire
+    on most questions); the rows written from real public Q&A list every observed pair with its page."""
+    from importlib import resources
+
+    folder = resources.files("assistant.resources")
+    lines = [line for line in folder.joinpath("colloquial.tsv").read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.startswith("#")]
+    assert len(lines) > 150
+    for line in lines:
+        official, triggers = line.split("\t")
+        assert official.split() and all(len(t) >= 2 for t in triggers.split()), line
+    pairs = folder.joinpath("colloquial.sources.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    assert len(pairs) > 300
+    assert all(row.split("\t")[2].startswith("http") for row in pairs)
+
+
 def test_sentence_units_cover_the_text_and_join_short_pieces():
     text = "第九条 本办法所称。\n（一）在督查检查考核等工作中搞层层加码、过度留痕的；\n（二）短；\n（三）其他情形的。"
     units = sentence_units(text)
