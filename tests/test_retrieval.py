@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -52,6 +53,18 @@ def test_the_colloquial_lexicon_is_well_formed_and_its_rows_from_public_question
     pairs = folder.joinpath("colloquial.sources.tsv").read_text(encoding="utf-8").splitlines()[1:]
     assert len(pairs) > 300
     assert all(row.split("\t")[2].startswith("http") for row in pairs)
+
+
+def test_no_colloquial_row_comes_from_the_page_an_evaluation_question_was_asked_on(shared_dir):
+    """Otherwise the held-out figures would measure the lexicon on its own source."""
+    import json
+    from importlib import resources
+
+    sets = [*(Path(__file__).resolve().parents[1] / "eval").glob("*.jsonl"), *(shared_dir / "eval").glob("*.jsonl")]
+    origins = {row.get("origin") or row.get("source") for path in sets
+               for row in map(json.loads, filter(str.strip, path.read_text(encoding="utf-8").splitlines()))}
+    pairs = resources.files("assistant.resources").joinpath("colloquial.sources.tsv").read_text(encoding="utf-8")
+    assert not {row.split("\t")[2] for row in pairs.splitlines()[1:]} & origins
 
 
 def test_sentence_units_cover_the_text_and_join_short_pieces():
