@@ -86,6 +86,7 @@ class Tokenizer:
         self._loaded: jieba.Tokenizer | None = None
         self._lock = threading.Lock()
         self._colloquial = _load_colloquial()
+        self._term_tokens: dict[str, tuple[str, ...]] = {}  # an official term of the lexicon → its tokens
 
     @property
     def _jieba(self) -> jieba.Tokenizer:
@@ -111,6 +112,7 @@ class Tokenizer:
         """Keep names such as document titles whole."""
         for word in words:
             self._jieba.add_word(word, freq=20)
+        self._term_tokens.clear()  # a new word may cut a term differently
 
     def tokens(self, text: str) -> list[str]:
         """Search-mode tokens of a passage (sub-words too), without punctuation."""
@@ -120,11 +122,20 @@ class Tokenizer:
         """Tokens of a question: filler and stop words dropped, domain terms whole."""
         return [t for t in self.tokens(text) if t not in STOPWORDS]
 
-    def expansion_tokens(self, text: str) -> list[str]:
+    def expansion_tokens(self, text: str, query_tokens: list[str] | None = None) -> list[str]:
         """Official wording for the colloquial words of a question ("打麻将赌钱" → 赌博), as tokens
-        the question does not already contain."""
+        the question does not already contain (`query_tokens`: the question's, when the caller has cut it)."""
         official = dict.fromkeys(term for triggers, terms in self._colloquial
                                  if any(t in text for t in triggers) for term in terms)
-        present = set(self.tokens(text))
-        return [t for t in dict.fromkeys(self.tokens(" ".join(official)))
+        present = set(self.query_tokens(text) if query_tokens is None else query_tokens)
+        return [t for t in dict.fromkeys(t for term in official for t in self._tokens_of_term(term))
                 if t not in present and t not in STOPWORDS]
+
+    def _tokens_of_term(self, term: str) -> tuple[str, ...]:
+        """A lexicon term's tokens, cut once: a question triggers a few of some 700 terms, and cutting them again
+        for every question (twice per answer: retrieval and the extractive answer) was most of the expansion's
+        cost."""
+        found = self._term_tokens.get(term)
+        if found is None:
+            found = self._term_tokens[term] = tuple(self.tokens(term))
+        return found

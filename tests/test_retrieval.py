@@ -38,6 +38,13 @@ def test_no_expansion_without_colloquial_words(shared_tokenizer):
     assert shared_tokenizer.expansion_tokens("第十八条的内容是什么") == []
 
 
+@pytest.mark.parametrize("question", ["行政机关的公务员打麻将赌钱会受什么处分", "我是县里的局长，要是辞职下海，多久不能去企业？"])
+def test_expansion_is_the_same_with_the_question_tokens_given(shared_tokenizer, question):
+    """Retrieval and the extractive answer pass the tokens they already cut; the expansion must not change."""
+    given = shared_tokenizer.expansion_tokens(question, shared_tokenizer.query_tokens(question))
+    assert given == shared_tokenizer.expansion_tokens(question) and given
+
+
 def test_the_colloquial_lexicon_is_well_formed_and_its_rows_from_public_questions_name_their_sources():
     """Each row: official terms, a tab, triggers of two characters or more (a one-character trigger would fire
     on most questions); the rows written from real public Q&A list every observed pair with its page."""

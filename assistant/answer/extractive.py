@@ -53,9 +53,10 @@ def _plain(text: str) -> str:
 def _token_weights(question: str, tokenizer: Tokenizer) -> dict[str, float]:
     """Longer words weigh more; a single character barely counts; the official wording of colloquial
     words (打麻将赌钱 → 赌博) counts at half weight."""
+    tokens = tokenizer.query_tokens(question)
     weights = {t: EXPANSION_WEIGHT * (1.0 if len(t) < 4 else 1.5)
-               for t in tokenizer.expansion_tokens(question) if len(t) > 1}
-    weights.update({t: (0.2 if len(t) == 1 else 1.0 if len(t) < 4 else 1.5) for t in tokenizer.query_tokens(question)})
+               for t in tokenizer.expansion_tokens(question, tokens) if len(t) > 1}
+    weights.update({t: (0.2 if len(t) == 1 else 1.0 if len(t) < 4 else 1.5) for t in tokens})
     return weights
 
 

@@ -43,6 +43,6 @@ class Query:
     def read(cls, text: str, tokenizer: Tokenizer, snapshot: Snapshot) -> Query:
         tokens = tokenizer.query_tokens(text)
         words = {w: snapshot.idf(w) for w in content_words_of(tokens)}
-        return cls(text=text, tokens=tokens, expansion=tokenizer.expansion_tokens(text), words=words,
+        return cls(text=text, tokens=tokens, expansion=tokenizer.expansion_tokens(text, tokens), words=words,
                    subjects={t for t in tokens if t in snapshot.lexicon.subjects},
                    old_version=asks_for_old_version(text))

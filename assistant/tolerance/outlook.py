@@ -75,9 +75,10 @@ def judge(findings: list[FactorFinding]) -> Outlook:
     strong = [f for f in findings if f.verdict == "against" and f.strength == "strong"]
     if any(f.factor in DISTINCTIONS for f in strong) or len(strong) >= 2:
         return "unlikely"
-    if strong and not favourable(findings):
+    stated = favourable(findings)
+    if strong and not stated:
         return "unlikely"
-    if favourable(findings) >= MIN_FACTS and (any(by[f].verdict == "supports" for f in CORE) or not strong):
+    if stated >= MIN_FACTS and (any(by[f].verdict == "supports" for f in CORE) or not strong):
         return "likely_tolerable"
     return "insufficient_information"
 
