@@ -38,7 +38,7 @@ def test_no_expansion_without_colloquial_words(shared_tokenizer):
     assert shared_tokenizer.expansion_tokens("第十八条的内容是什么") == []
 
 
-@pytest.mark.parametrize("question", ["行政机关的公务员打麻将赌钱会受什么处分", "我是县里的局长，要是辞职下海，多久不能去企业？"])
+@pytest.mark.parametrize("question", ["公务员下班后跑滴滴挣点钱行不行", "村委会主任把补助名额给了自家亲戚，会怎么处理"])
 def test_expansion_is_the_same_with_the_question_tokens_given(shared_tokenizer, question):
     """Retrieval and the extractive answer pass the tokens they already cut; the expansion must not change."""
     given = shared_tokenizer.expansion_tokens(question, shared_tokenizer.query_tokens(question))
