@@ -79,6 +79,9 @@ class RetrievalParams:
     subject_factor: float = 0.5  # a document that never mentions who the question is about (lexicon.py)
     expansion_weight: float = EXPANSION_WEIGHT  # BM25 weight of official terms added for colloquial words
     chunk_vector_share: float = 0.5  # dense score = share × chunk cosine + rest × its best sentence's cosine
+    # a case retold (「王某组织公款吃喝…案」) shares an everyday question's wording more than the article that
+    # answers it; chosen among 1.0–0.5 on real-dev (R@1 0.65 → 0.66), held-out sets each +0 to +1 (benchmarks.md)
+    case_factor: float = 0.8
 
 
 @dataclass
@@ -223,6 +226,8 @@ class HybridRetriever:
                 fused[i] *= p.superseded_factor
             if q.subjects and not any(subjects.get(chunk.doc_id, {}).get(s) for s in q.subjects):
                 fused[i] *= p.subject_factor
+            if chunk.kind == "case":
+                fused[i] *= p.case_factor
         return Candidates(q, sorted(fused, key=lambda i: -fused[i]), fused, ranks, dense, bm25, chunk_cos,
                           sentence_cos, allowed)
 
