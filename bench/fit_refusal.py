@@ -23,7 +23,8 @@ from rich.console import Console
 from rich.table import Table
 
 from assistant.components import Components
-from assistant.evaluation.questions import Question, load_questions
+from assistant.evaluation.bank import leave_out
+from assistant.evaluation.questions import load_questions
 from assistant.grounding.in_force import prefer_in_force
 from assistant.retrieval.refusal import SIGNALS, resource_name, signals
 from assistant.settings import load_settings
@@ -32,15 +33,21 @@ RESOURCES = Path(__file__).resolve().parents[1] / "assistant" / "resources"
 C = 0.3  # L2 strength: eight signals, a few hundred questions
 
 
-def rows(parts: Components, questions: list[Question]) -> tuple[np.ndarray, np.ndarray]:
-    """Signals (as the answerer computes them) and 1 for questions the corpus cannot answer."""
+def rows(parts: Components, paths: list[Path]) -> tuple[np.ndarray, np.ndarray]:
+    """Signals (as the answerer computes them) and 1 for questions the corpus cannot answer; each file's
+    questions searched with the question bank less that file's own (so the bank's signal is a held-out one)."""
+    if len(paths) > 1:
+        parts_xy = [rows(parts, [p]) for p in paths]
+        return np.vstack([x for x, _ in parts_xy]), np.concatenate([y for _, y in parts_xy])
+    questions = load_questions(paths)
+    leave_out(parts, questions)
     answerer = parts.answerer()
     x, y = [], []
     for q in questions:
         found = parts.retriever().retrieve(q.question, k=answerer.top_k + 2)
         hits = prefer_in_force(found.hits)[:answerer.top_k]
         values = signals(found, hits, answerer._catalog()[1])
-        x.append([values[name] for name in SIGNALS])
+        x.append([0.0 if values[name] is None else values[name] for name in SIGNALS])
         y.append(0 if q.answerable else 1)
     return np.array(x), np.array(y)
 
@@ -99,8 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     console = Console(width=160)
     parts = Components.load(load_settings(index_dir=args.index_dir))
-    train_x, train_y = rows(parts, load_questions(args.train))
-    cv_x, cv_y = rows(parts, load_questions([args.cv]))
+    train_x, train_y = rows(parts, args.train)
+    cv_x, cv_y = rows(parts, [args.cv])
     oof = out_of_fold(cv_x, cv_y, train_x, train_y, args.folds)
     threshold = choose(oof, cv_y, args.max_false)
 
@@ -117,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     table = Table("问题集", "不可回答被拒答", "可回答被误拒答", title=f"阈值 {threshold:.3f}")
     table.add_row(f"{args.cv.name}（{args.folds} 折，折外）", *outcome(oof, cv_y, threshold))
     for path in args.heldout:
-        x, y = rows(parts, load_questions([path]))
+        x, y = rows(parts, [path])
         table.add_row(f"{path.name}（未参与拟合）", *outcome(confidence(scaler, model, x), y, threshold))
     table.add_row(" + ".join(p.name for p in args.train) + "（参与拟合）",
                   *outcome(confidence(scaler, model, train_x), train_y, threshold))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.components import Components
+from assistant.evaluation.bank import leave_out
 from assistant.evaluation.questions import Question, load_questions
 from assistant.grounding.text import marker_numbers
 
@@ -106,4 +107,6 @@ def _figures(outcomes: list[_Outcome]) -> dict[str, float]:
 
 def run_answer_eval(parts: Components, question_files: list[Path]) -> AnswerScores:
     """The chat answers (as /api/chat gives them) to the given question sets, scored."""
-    return score_answers(load_questions(question_files), parts.chat().answer)
+    questions = load_questions(question_files)
+    leave_out(parts, questions)
+    return score_answers(questions, parts.chat().answer)

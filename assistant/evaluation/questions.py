@@ -30,6 +30,7 @@ class Question:
     answerable: bool = True
     kind: str = ""
     gold: tuple[Gold, ...] = field(default_factory=tuple)
+    origin: str = ""  # the page a real question was asked on
 
     def hit(self, text: str) -> bool:
         """A passage answers when it contains any gold string (whitespace ignored)."""
@@ -52,7 +53,8 @@ def load_questions(paths: list[Path]) -> list[Question]:
                 questions.append(Question(
                     id=str(row["id"]), question=row["question"], answerable=bool(row.get("answerable", True)),
                     kind=row.get("kind", ""),
-                    gold=tuple(Gold(g.get("source", ""), g["contains"]) for g in row.get("gold", []))))
+                    gold=tuple(Gold(g.get("source", ""), g["contains"]) for g in row.get("gold", [])),
+                    origin=str(row.get("origin") or "")))
             except (ValueError, KeyError, TypeError) as err:
                 raise AssistantError(f"问题集 {path} 第 {n} 行格式有误：{err}") from err
     return questions

@@ -6,6 +6,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from assistant.components import Components
+from assistant.evaluation.bank import leave_out
 from assistant.evaluation.questions import load_questions
 from assistant.evaluation.retrieval_eval import Scores, evaluate
 
@@ -18,6 +19,7 @@ def _label(hit) -> str:
 def run_eval(parts: Components, question_files: list[Path], k: int = 10) -> dict:
     """Our retriever on the given question sets: {"questions", "k", "ours": scores}."""
     questions = load_questions(question_files)
+    leave_out(parts, questions)
     retriever = parts.retriever()
     ours = evaluate("ours", questions, lambda q, n: [(h.chunk.text, _label(h)) for h in retriever.search(q, k=n)], k)
     return {"questions": len(questions), "k": k, "ours": as_dict(ours)}

@@ -23,6 +23,7 @@ from threadpoolctl import threadpool_limits
 
 from assistant.grounding.in_force import SUPERSEDED_FACTOR, in_force_first
 from assistant.retrieval.query import Query
+from assistant.retrieval.question_bank import BankMatch, QuestionBank
 from assistant.retrieval.snapshot import Added, Snapshot
 from assistant.retrieval.snapshot_cache import SnapshotCache
 from assistant.store import ChromaStore
@@ -93,6 +94,7 @@ class Retrieval:
     top_chunk: float = 0.0  # the best chunk cosine over the index
     top_sentence: float = 0.0  # the best sentence cosine over the index
     chunk_spread: float = 0.0  # the best chunk cosine minus the tenth best: a question nothing answers is flat
+    bank_margin: float | None = None  # closer to banked questions answered here (> 0) or to unanswerable ones
 
 
 @dataclass
@@ -108,6 +110,7 @@ class Candidates:
     chunk_cos: np.ndarray  # chunk cosines
     sentence_cos: np.ndarray  # best-sentence cosines
     allowed: np.ndarray  # the rows the filters let through
+    bank: BankMatch | None = None  # how close it comes to the banked questions (question_bank.py)
 
 
 class HybridRetriever:
@@ -115,10 +118,11 @@ class HybridRetriever:
 
     def __init__(self, store: ChromaStore, embeddings: Embeddings, tokenizer: Tokenizer,
                  params: RetrievalParams | None = None, snapshot_cache: SnapshotCache | None = None,
-                 start: Snapshot | None = None):
+                 start: Snapshot | None = None, bank: QuestionBank | None = None):
         """`start`: a snapshot to serve at once (the cached one of an unchanged store) instead of reading
-        the store; the next `refresh()` checks it against the store."""
+        the store; the next `refresh()` checks it against the store. `bank`: questions already answered."""
         self.store = store
+        self.bank = bank
         self.embeddings = embeddings
         self.tokenizer = tokenizer
         self.params = params or RetrievalParams()
@@ -217,6 +221,10 @@ class HybridRetriever:
             for i, rank in ranks[name].items():
                 fused[i] = fused.get(i, 0.0) + weight / (p.rrf_k + rank)
         top = max(fused.values(), default=0.0)
+        bank = self.bank.match(vector, snap) if self.bank is not None else None
+        for i, share in (bank.lift.items() if bank else ()):  # what answered a question asked the same way
+            if allowed[i]:
+                fused[i] = fused.get(i, 0.0) + share * top
         subjects = snap.lexicon.doc_subjects
         for i in fused:  # the document the question names, and the in-force text, come first
             chunk = snap.chunks[i]
@@ -229,7 +237,7 @@ class HybridRetriever:
             if chunk.kind == "case":
                 fused[i] *= p.case_factor
         return Candidates(q, sorted(fused, key=lambda i: -fused[i]), fused, ranks, dense, bm25, chunk_cos,
-                          sentence_cos, allowed)
+                          sentence_cos, allowed, bank)
 
     def in_memory(self, query: str) -> bool:
         """Can a search for `query` run without waiting on anything: its vector cached in memory and no Chroma
@@ -257,7 +265,8 @@ class HybridRetriever:
         allowed_cos = found.chunk_cos[found.allowed]
         best = -np.sort(np.partition(-allowed_cos, min(9, len(allowed_cos) - 1))[:10])  # the ten best, best first
         return Retrieval(in_force_first(hits)[:k], found.query, float(best[0]),
-                         float(found.sentence_cos[found.allowed].max()), float(best[0] - best[-1]))
+                         float(found.sentence_cos[found.allowed].max()), float(best[0] - best[-1]),
+                         found.bank.margin if found.bank else None)
 
     def _bm25(self, snap: Snapshot, q: Query) -> np.ndarray:
         scores = snap.bm25.scores(q.tokens)

@@ -25,16 +25,17 @@ from assistant.retrieval.hybrid import Retrieval
 from assistant.types import Hit
 
 SIGNALS = ("top_sentence", "top_chunk", "chunk_spread", "covered_by_first", "covered_by_three",
-           "uncovered_rarity", "words", "unknown_document")
+           "uncovered_rarity", "words", "unknown_document", "bank_margin")
 RULE_THRESHOLD = 0.40  # the rule's calibration (confidence.py)
 TOP = 3
 
 
-def signals(found: Retrieval, hits: list[Hit], known_aliases: Collection[str]) -> dict[str, float]:
+def signals(found: Retrieval, hits: list[Hit], known_aliases: Collection[str]) -> dict[str, float | None]:
     """The question-level signals: how close the best sentence and chunk of the whole index come, how flat
     the top is, how much of the question (rarer words weighing more) the first and the first three passages
-    say, how rare the rarest word they do not say is, how many content words it has, and whether it names a
-    document the index lacks."""
+    say, how rare the rarest word they do not say is, how many content words it has, whether it names a
+    document the index lacks, and whether it comes closer to banked questions answered here or to ones known
+    to have no rule (question_bank.py; None where the bank does not apply)."""
     words = found.query.words
     total = sum(words.values()) or 1.0
     first = _text(hits[:1])
@@ -45,7 +46,8 @@ def signals(found: Retrieval, hits: list[Hit], known_aliases: Collection[str]) -
             "covered_by_three": sum(v for w, v in words.items() if w in three) / total,
             "uncovered_rarity": max((words[w] for w in uncovered), default=0.0),
             "words": float(len(words)),
-            "unknown_document": float(names_unknown_document(found.query.text, known_aliases))}
+            "unknown_document": float(names_unknown_document(found.query.text, known_aliases)),
+            "bank_margin": found.bank_margin}
 
 
 def _text(hits: list[Hit]) -> str:
@@ -68,13 +70,17 @@ class RefusalModel:
         if not path.is_file():
             return None
         data = json.loads(path.read_text(encoding="utf-8"))
-        rows = [data["signals"][name] for name in SIGNALS]
+        absent = {"mean": 0.0, "scale": 1.0, "weight": 0.0}  # a signal the model was fitted without counts for nothing
+        rows = [data["signals"].get(name, absent) for name in SIGNALS]
         return cls(data["embedder"], *(np.array([r[key] for r in rows], dtype=np.float64)
                                        for key in ("mean", "scale", "weight")), float(data["bias"]),
                    float(data["threshold"]))
 
-    def confidence(self, values: dict[str, float]) -> float:
-        x = (np.array([values[name] for name in SIGNALS]) - self.means) / self.scales
+    def confidence(self, values: dict[str, float | None]) -> float:
+        """1 − the fitted probability of "unanswerable"; a signal not available (None) counts as its mean,
+        evidence neither way."""
+        raw = np.array([self.means[i] if values[n] is None else values[n] for i, n in enumerate(SIGNALS)])
+        x = (raw - self.means) / self.scales
         return 1.0 - 1.0 / (1.0 + math.exp(-(float(x @ self.weights) + self.bias)))
 
 

@@ -1,0 +1,181 @@
+"""Questions already asked, with what answered them: real questions people put to public Q&A columns, each
+with the passages of the knowledge base that answer it (`gold`, as in the evaluation sets) or marked as one
+the knowledge base has no rule on (resources/question_bank.jsonl, every row with the page it was asked on).
+
+Two questions people ask about the same rule are far closer to each other, for a small embedder, than either
+is to the article's wording (「政务记过处分有什么影响？」 and 「政务记大过处分是什么意思？」: cosine 0.976). So a new
+question close to a banked one lifts the passages that answered it (`boost`), and how close it comes to the
+answerable and to the unanswerable ones is a signal of the refusal decision (`margin`). Measured on question
+sets the bank never held (docs/benchmarks.md): an evaluation leaves out of the bank every question of the set
+it scores (`without`).
+
+A row whose passages this knowledge base does not hold takes no part; a knowledge base that holds the
+passages of fewer than half the answerable rows is not the corpus the bank was written for, and the bank says
+nothing there (no lift, no margin: what is unanswerable in the bundled corpus may be answered in another). The
+vectors of the questions ship in resources/question_bank.npz for the bundled embedder; another embedder embeds
+them once, when the bank is loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from assistant.embeddings.cache import cache_key
+from assistant.embeddings.pack import VectorPack
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
+    from assistant.retrieval.snapshot import Snapshot
+
+BANK_FILE, VECTORS_FILE = "question_bank.jsonl", "question_bank.npz"
+APPLIES = 0.5  # share of the answerable rows whose passages the index must hold for the bank to speak
+_SPACE = re.compile(r"\s+")
+
+
+def squash(text: str) -> str:
+    return _SPACE.sub("", text)
+
+
+def vector_key(model: str, question: str) -> str:
+    """A banked question's key in question_bank.npz: the embedding cache's key of it as a query."""
+    return cache_key(model, "\x00query\x00" + question)
+
+
+@dataclass(frozen=True)
+class BankQuestion:
+    question: str
+    answerable: bool
+    gold: tuple[tuple[str, str], ...]  # (source file, text the answering passage contains)
+    origin: str  # the page it was asked on
+    collection: str  # the set it was collected in
+
+
+@dataclass(frozen=True)
+class BankParams:
+    """Chosen on real-dev with its own questions out of the bank (docs/benchmarks.md)."""
+
+    min_similarity: float = 0.92  # below this a banked question says nothing about the new one
+    weight: float = 0.5  # × the top fused score, at similarity 1
+    neighbours: int = 3  # banked questions that may lift passages
+
+
+def load_questions(text: str | None = None) -> list[BankQuestion]:
+    if text is None:
+        text = (resources.files("assistant.resources") / BANK_FILE).read_text(encoding="utf-8")
+    out = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        if not row.get("question") or not isinstance(row.get("answerable"), bool):
+            raise ValueError(f"{BANK_FILE} line {number}: expected question and answerable")
+        out.append(BankQuestion(row["question"], row["answerable"],
+                                tuple((g.get("source", ""), g["contains"]) for g in row.get("gold", [])),
+                                row.get("origin", ""), row.get("collection", "")))
+    return out
+
+
+class QuestionBank:
+    """The banked questions and their vectors; which snapshot rows answer each is worked out per snapshot."""
+
+    def __init__(self, questions: list[BankQuestion], vectors: np.ndarray, params: BankParams | None = None):
+        if len(questions) != len(vectors):
+            raise ValueError("one vector per question")
+        self.questions = questions
+        vectors = np.asarray(vectors, dtype=np.float32)
+        self.vectors = vectors if vectors.ndim == 2 else vectors.reshape(len(questions), -1 if len(questions) else 0)
+        self.params = params or BankParams()
+        self._resolved: tuple[tuple, list[np.ndarray]] | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(cls, embeddings: Embeddings, model: str, params: BankParams | None = None) -> QuestionBank:
+        """The bundled bank, with the shipped vectors when they are this model's, else embedded now."""
+        questions = load_questions()
+        shipped: dict[str, np.ndarray] = {}
+        path = resources.files("assistant.resources") / VECTORS_FILE
+        if path.is_file():
+            with resources.as_file(path) as file:
+                pack = VectorPack.load(file)
+            if pack.model == model:
+                shipped = pack.get([vector_key(model, q.question) for q in questions])
+        vectors = [shipped.get(vector_key(model, q.question)) for q in questions]
+        missing = [i for i, v in enumerate(vectors) if v is None]
+        for i in missing:  # another embedder: once per process, the query cache keeps them after that
+            vectors[i] = np.asarray(embeddings.embed_query(questions[i].question), dtype=np.float32)
+        return cls(questions, np.array(vectors, dtype=np.float32), params)
+
+    def without(self, questions: Iterable[str], origins: Iterable[str] = ()) -> QuestionBank:
+        """The bank less these questions and every question asked on these pages: what an evaluation of a
+        question set searches with, so no question is answered from its own row."""
+        texts = {squash(q) for q in questions}
+        pages = {o.rstrip("/") for o in origins if o}
+        keep = [i for i, q in enumerate(self.questions)
+                if squash(q.question) not in texts and (not q.origin or q.origin.rstrip("/") not in pages)]
+        return QuestionBank([self.questions[i] for i in keep], self.vectors[keep], self.params)
+
+    def rows(self, snap: Snapshot) -> list[np.ndarray]:
+        """Per banked question, the snapshot rows that answer it (empty: unanswerable, or not in this index)."""
+        with self._lock:
+            if self._resolved is not None and self._resolved[0] == snap.stamp:
+                return self._resolved[1]
+        by_doc: dict[str, list[int]] = {}
+        for i, chunk in enumerate(snap.chunks):
+            by_doc.setdefault(chunk.doc_id, []).append(i)
+        flat: dict[int, str] = {}
+        out = []
+        for q in self.questions:
+            found: list[int] = []
+            for source, contains in q.gold:
+                needle = squash(contains)
+                for i in by_doc.get(source, []):
+                    if needle in flat.setdefault(i, squash(snap.chunks[i].text)):
+                        found.append(i)
+            out.append(np.array(sorted(set(found)), dtype=np.int64))
+        with self._lock:
+            self._resolved = (snap.stamp, out)
+        return out
+
+    def match(self, vector: np.ndarray, snap: Snapshot) -> BankMatch:
+        """How close the question comes to the banked ones, and the passages its nearest neighbours lift."""
+        rows = self.rows(snap)
+        answered = np.array([len(r) > 0 for r in rows], dtype=bool)
+        if not answered.any() or answered.sum() < APPLIES * sum(q.answerable for q in self.questions):
+            return BankMatch({}, None, None)
+        sims = self.vectors @ vector
+        unanswerable = np.array([not q.answerable for q in self.questions], dtype=bool)
+        best_answered = float(sims[answered].max()) if answered.any() else 0.0
+        best_unanswerable = float(sims[unanswerable].max()) if unanswerable.any() else 0.0
+        p = self.params
+        lift: dict[int, float] = {}
+        for j in np.argsort(-sims)[:p.neighbours]:
+            if not answered[j] or sims[j] < p.min_similarity:
+                continue
+            strength = p.weight * (float(sims[j]) - p.min_similarity) / (1.0 - p.min_similarity)
+            for i in rows[j].tolist():
+                lift[i] = lift.get(i, 0.0) + strength
+        return BankMatch(lift, best_answered, best_unanswerable)
+
+
+@dataclass(frozen=True)
+class BankMatch:
+    lift: dict[int, float]  # snapshot row → share of the top fused score to add
+    best_answered: float | None  # the highest cosine to a banked question this index answers (None: the
+    best_unanswerable: float | None  # …and to one known to have no rule                bank does not apply)
+
+    @property
+    def margin(self) -> float | None:
+        """Closer to the answered questions (> 0) or to the unanswerable ones (< 0); None where the bank
+        does not apply."""
+        if self.best_answered is None or self.best_unanswerable is None:
+            return None
+        return self.best_answered - self.best_unanswerable
