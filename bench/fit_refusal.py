@@ -96,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="拟合拒答判断，并在未参与拟合的问题上报告效果")
     parser.add_argument("--index-dir", type=Path, required=True)
     parser.add_argument("--train", type=Path, action="append", required=True)
-    parser.add_argument("--cv", type=Path, required=True)
+    parser.add_argument("--cv", type=Path, action="append", required=True,
+                        help="交叉验证的问题集（可多个）：阈值按其折外预测选定")
     parser.add_argument("--heldout", type=Path, action="append", default=[])
     parser.add_argument("--folds", type=int, default=5)
     # held-out false refusals ran about three times the out-of-fold rate (new wording lowers every cosine):
@@ -107,11 +108,11 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(width=160)
     parts = Components.load(load_settings(index_dir=args.index_dir))
     train_x, train_y = rows(parts, args.train)
-    cv_x, cv_y = rows(parts, [args.cv])
+    cv_x, cv_y = rows(parts, args.cv)
     oof = out_of_fold(cv_x, cv_y, train_x, train_y, args.folds)
     threshold = choose(oof, cv_y, args.max_false)
 
-    curve = Table("阈值", "拒答的精确率", "不可回答的拒答率（召回）", "误拒答率", title=f"{args.cv.name} 折外预测的拒答曲线")
+    curve = Table("阈值", "拒答的精确率", "不可回答的拒答率（召回）", "误拒答率", title=f"{' + '.join(p.name for p in args.cv)} 折外预测的拒答曲线")
     for t in sorted({round(float(q), 3) for q in np.quantile(oof, np.linspace(0.05, 0.6, 12))} | {round(threshold, 3)}):
         refused = oof < t
         precision = (cv_y[refused] == 1).mean() if refused.any() else 1.0
@@ -122,7 +123,11 @@ def main(argv: list[str] | None = None) -> int:
 
     scaler, model = fit(np.vstack([train_x, cv_x]), np.r_[train_y, cv_y])
     table = Table("问题集", "不可回答被拒答", "可回答被误拒答", title=f"阈值 {threshold:.3f}")
-    table.add_row(f"{args.cv.name}（{args.folds} 折，折外）", *outcome(oof, cv_y, threshold))
+    start = 0
+    for path in args.cv:  # each cross-validation file's out-of-fold outcome
+        n = len(load_questions([path]))
+        table.add_row(f"{path.name}（{args.folds} 折，折外）", *outcome(oof[start:start + n], cv_y[start:start + n], threshold))
+        start += n
     for path in args.heldout:
         x, y = rows(parts, [path])
         table.add_row(f"{path.name}（未参与拟合）", *outcome(confidence(scaler, model, x), y, threshold))
@@ -138,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
             "embedder": embedder, "bias": round(float(model.intercept_[0]), 5), "threshold": round(threshold, 4),
             "signals": {name: {"mean": round(float(m), 5), "scale": round(float(s), 5), "weight": round(float(w), 5)}
                         for name, m, s, w in zip(SIGNALS, scaler.mean_, scaler.scale_, model.coef_[0])},
-            "fitted_on": [p.name for p in args.train] + [args.cv.name], "max_false_refusals": args.max_false,
+            "fitted_on": [p.name for p in args.train + args.cv], "max_false_refusals": args.max_false,
         }, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         console.print(f"已写入 {out}")
     return 0

@@ -2,7 +2,11 @@
 question files in the evaluation format (id, question, answerable, gold, origin):
 
     python -m bench question-bank --index-dir <index of ../shared/corpus> \
-        --add eval/real-heldout.jsonl --add ../shared/eval/real-dev.jsonl … [--check]
+        --add ../shared/eval/dev.jsonl --add ../shared/eval/real-dev.jsonl --add eval/shared-heldout.jsonl \
+        --add eval/real-heldout.jsonl --add eval/real-heldout-2.jsonl --add eval/real-unanswerable.jsonl \
+        --add eval/real-unanswerable-heldout.jsonl --add eval/public-qa.jsonl --add eval/public-qa-unanswerable.jsonl \
+        --add bench/question_bank_rows/public-qa-lexicon-pages.jsonl       (the shipped bank)
+    python -m bench question-bank --index-dir <…> --check                 (the vectors cover the bank)
 
 Each row keeps the page it was asked on and the file it came from (`collection`). A gold passage must be found
 in the index (else the build stops: a row that answers nothing would only mislead); a question already in the

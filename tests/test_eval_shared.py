@@ -15,11 +15,11 @@ ROOT = Path(__file__).resolve().parents[1]
 # reached with the current method (docs/benchmarks.md); a drop fails CI. r@5 was 0.975 in an earlier stop's
 # figures; with the vectors of the shipped embeddings file the code of that stop gives 0.95 too (d17 falls
 # below rank 5 under both), so the gate is what is reached now.
-DEV_RECALL_AT_5 = 0.95
-DEV_RECALL_AT_1 = 0.80
+DEV_RECALL_AT_5 = 0.975  # with the question bank less the dev set's own questions (1.00 reached)
+DEV_RECALL_AT_1 = 0.85
 DEV_RECALL_800CH = 0.92
 # the project's own extra set over the shared corpus, written apart from the method (eval/shared-heldout.jsonl)
-HELDOUT_RECALL_AT_5 = 0.82
+HELDOUT_RECALL_AT_5 = 0.84
 
 
 def test_dev_set_beats_baseline(shared_index, shared_dir):
