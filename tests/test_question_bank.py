@@ -79,13 +79,21 @@ def test_the_margin_tells_answered_from_unanswerable_questions(seed):
 
 
 def test_the_bank_says_nothing_on_a_knowledge_base_it_was_not_written_for(seed):
-    """The bundled bank's passages are not in the seed index: no lift, and no margin for the refusal (what
-    the bundled corpus cannot answer another knowledge base may)."""
-    bank = QuestionBank.load(seed.embeddings, seed.store.model)
+    """The bundled bank's passages are not in the seed index: no lift, no margin for the refusal (what the
+    bundled corpus cannot answer another knowledge base may), and none of its questions embedded."""
+    asked = []
+
+    class Counting:
+        def embed_query(self, text):
+            asked.append(text)
+            return seed.embeddings.embed_query(text)
+
+    bank = QuestionBank.load(Counting(), seed.store.model)  # the fake embedder: the shipped vectors are not its
     seed.retriever().bank = bank
     found = seed.retriever().retrieve(bank.questions[0].question)
     assert found.bank_margin is None
     assert not seed.retriever().candidates(bank.questions[0].question).bank.lift
+    assert not asked
 
 
 def test_rows_asked_on_the_same_page_leave_with_the_evaluated_question(seed):

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING
@@ -89,32 +89,45 @@ def load_questions(text: str | None = None) -> list[BankQuestion]:
 class QuestionBank:
     """The banked questions and their vectors; which snapshot rows answer each is worked out per snapshot."""
 
-    def __init__(self, questions: list[BankQuestion], vectors: np.ndarray, params: BankParams | None = None):
-        if len(questions) != len(vectors):
-            raise ValueError("one vector per question")
+    def __init__(self, questions: list[BankQuestion], vectors: np.ndarray | Callable[[], np.ndarray],
+                 params: BankParams | None = None):
+        """`vectors`: one row per question, or what computes them on first need (another embedder than the
+        shipped vectors': nothing is embedded for a knowledge base the bank does not apply to)."""
         self.questions = questions
-        vectors = np.asarray(vectors, dtype=np.float32)
-        self.vectors = vectors if vectors.ndim == 2 else vectors.reshape(len(questions), -1 if len(questions) else 0)
+        self._vectors = vectors if callable(vectors) else self._checked(vectors)
         self.params = params or BankParams()
         self._resolved: tuple[tuple, list[np.ndarray]] | None = None
         self._lock = threading.Lock()
 
+    def _checked(self, vectors) -> np.ndarray:
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if len(vectors) != len(self.questions):
+            raise ValueError("one vector per question")
+        return vectors if vectors.ndim == 2 else vectors.reshape(len(self.questions), -1 if len(self.questions) else 0)
+
+    @property
+    def vectors(self) -> np.ndarray:
+        with self._lock:
+            if callable(self._vectors):
+                self._vectors = self._checked(self._vectors())
+            return self._vectors
+
     @classmethod
     def load(cls, embeddings: Embeddings, model: str, params: BankParams | None = None) -> QuestionBank:
-        """The bundled bank, with the shipped vectors when they are this model's, else embedded now."""
+        """The bundled bank, with the shipped vectors when they are this model's; another embedder embeds the
+        questions when the bank is first used on a knowledge base it applies to (once per process: the query
+        cache keeps them after that)."""
         questions = load_questions()
-        shipped: dict[str, np.ndarray] = {}
         path = resources.files("assistant.resources") / VECTORS_FILE
         if path.is_file():
             with resources.as_file(path) as file:
                 pack = VectorPack.load(file)
-            if pack.model == model:
-                shipped = pack.get([vector_key(model, q.question) for q in questions])
-        vectors = [shipped.get(vector_key(model, q.question)) for q in questions]
-        missing = [i for i, v in enumerate(vectors) if v is None]
-        for i in missing:  # another embedder: once per process, the query cache keeps them after that
-            vectors[i] = np.asarray(embeddings.embed_query(questions[i].question), dtype=np.float32)
-        return cls(questions, np.array(vectors, dtype=np.float32), params)
+            keys = [vector_key(model, q.question) for q in questions]
+            shipped = pack.get(keys) if pack.model == model else {}
+            if len(shipped) == len(keys):
+                return cls(questions, np.array([shipped[k] for k in keys], dtype=np.float32), params)
+        return cls(questions, lambda: np.array([embeddings.embed_query(q.question) for q in questions],
+                                               dtype=np.float32), params)
 
     def without(self, questions: Iterable[str], origins: Iterable[str] = ()) -> QuestionBank:
         """The bank less these questions and every question asked on these pages: what an evaluation of a
@@ -123,7 +136,8 @@ class QuestionBank:
         pages = {o.rstrip("/") for o in origins if o}
         keep = [i for i, q in enumerate(self.questions)
                 if squash(q.question) not in texts and (not q.origin or q.origin.rstrip("/") not in pages)]
-        return QuestionBank([self.questions[i] for i in keep], self.vectors[keep], self.params)
+        vectors = (lambda: self.vectors[keep]) if callable(self._vectors) else self._vectors[keep]
+        return QuestionBank([self.questions[i] for i in keep], vectors, self.params)
 
     def rows(self, snap: Snapshot) -> list[np.ndarray]:
         """Per banked question, the snapshot rows that answer it (empty: unanswerable, or not in this index)."""
@@ -152,7 +166,7 @@ class QuestionBank:
         rows = self.rows(snap)
         answered = np.array([len(r) > 0 for r in rows], dtype=bool)
         if not answered.any() or answered.sum() < APPLIES * sum(q.answerable for q in self.questions):
-            return BankMatch({}, None, None)
+            return BankMatch({}, None, None)  # before any vector is needed
         sims = self.vectors @ vector
         unanswerable = np.array([not q.answerable for q in self.questions], dtype=bool)
         best_answered = float(sims[answered].max()) if answered.any() else 0.0
