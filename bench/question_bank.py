@@ -24,7 +24,8 @@ from rich.console import Console
 
 from assistant.components import Components
 from assistant.embeddings.pack import VectorPack
-from assistant.retrieval.question_bank import BANK_FILE, VECTORS_FILE, load_questions, squash, vector_key
+from assistant.grounding.text import squash
+from assistant.retrieval.question_bank import BANK_FILE, VECTORS_FILE, QuestionBank, read_bank, vector_key
 from assistant.settings import load_settings
 
 RESOURCES = Path(__file__).resolve().parents[1] / "assistant" / "resources"
@@ -48,13 +49,11 @@ def collect(paths: list[Path]) -> list[dict]:
 
 
 def unresolved(rows: list[dict], parts: Components) -> list[str]:
-    """Answerable rows none of whose gold passages the index holds."""
-    chunks = parts.retriever().snapshot.chunks
-    texts: dict[str, str] = {}
-    for c in chunks:
-        texts[c.doc_id] = texts.get(c.doc_id, "") + "\x00" + squash(c.text)
-    return [r["question"] for r in rows if r["answerable"]
-            and not any(squash(g["contains"]) in texts.get(g["source"], "") for g in r["gold"])]
+    """Answerable rows none of whose gold passages the index holds (resolved as the bank resolves them)."""
+    text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    bank = QuestionBank(read_bank(text), lambda: None)  # no vectors needed to resolve
+    resolved = bank.resolve(parts.retriever().snapshot)
+    return [q.question for q, found in zip(bank.questions, resolved.answered) if q.answerable and not found]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     model = parts.store.model
     if args.check:
         pack = VectorPack.load(RESOURCES / VECTORS_FILE)
-        questions = load_questions((RESOURCES / BANK_FILE).read_text(encoding="utf-8"))
+        questions = read_bank((RESOURCES / BANK_FILE).read_text(encoding="utf-8"))
         covered = len(pack.get([vector_key(model, q.question) for q in questions])) if pack.model == model else 0
         console.print(f"问题库 {len(questions)} 条，随附向量覆盖 {covered} 条（{pack.model}）")
         return 0 if covered == len(questions) else 1

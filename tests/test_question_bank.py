@@ -18,7 +18,7 @@ from assistant.retrieval.question_bank import (
     VECTORS_FILE,
     BankQuestion,
     QuestionBank,
-    load_questions,
+    read_bank,
     vector_key,
 )
 from tests.conftest import BUNDLED_CORPUS, SEED_CORPUS
@@ -119,7 +119,7 @@ def test_the_bank_can_be_turned_off(make_components, fake_settings):
 
 
 def test_every_banked_answer_is_in_the_bundled_corpus_and_every_row_names_its_set():
-    rows = load_questions()
+    rows = read_bank()
     assert len(rows) > 400 and sum(not r.answerable for r in rows) > 100
     texts = {p.relative_to(BUNDLED_CORPUS).as_posix(): "".join(p.read_text(encoding="utf-8").split())
              for p in BUNDLED_CORPUS.rglob("*") if p.suffix in (".md", ".txt") and p.name != "README.md"}

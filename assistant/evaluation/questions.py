@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.errors import AssistantError
-
-_SPACE = re.compile(r"\s+")
-
-
-def squash(text: str) -> str:
-    """Whitespace removed: how gold strings and passages are compared."""
-    return _SPACE.sub("", text)
+from assistant.grounding.text import squash
 
 
 @dataclass(frozen=True)

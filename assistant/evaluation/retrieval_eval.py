@@ -6,7 +6,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from assistant.evaluation.questions import Question, squash
+from assistant.evaluation.questions import Question
+from assistant.grounding.text import squash
 
 # a system under test: question → ranked passages (text, label shown for misses)
 Searcher = Callable[[str, int], list[tuple[str, str]]]

@@ -18,6 +18,13 @@ CLOSERS = "”’」』）)\"'"
 # [1], 【2】, ［3］, [1,2], [1、3]: what a model or a writer may use to point at numbered passages
 MARKER = re.compile(r"[\[【［]\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]】］]")
 PARTIAL_MARKER = re.compile(r"[\[【［][\d\s,，、]*")  # the start of a marker a stream has not finished yet
+_SPACE = re.compile(r"\s+")
+
+
+def squash(text: str) -> str:
+    """Whitespace removed: how a quoted passage or a question is compared with another text (the corpus files
+    break lines and put spaces inside Chinese text)."""
+    return _SPACE.sub("", text)
 
 
 @cache

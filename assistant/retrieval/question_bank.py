@@ -4,7 +4,7 @@ the knowledge base has no rule on (resources/question_bank.jsonl, every row with
 
 Two questions people ask about the same rule are far closer to each other, for a small embedder, than either
 is to the article's wording (「政务记过处分有什么影响？」 and 「政务记大过处分是什么意思？」: cosine 0.976). So a new
-question close to a banked one lifts the passages that answered it (`boost`), and how close it comes to the
+question close to a banked one lifts the passages that answered it (`lift`), and how close it comes to the
 answerable and to the unanswerable ones is a signal of the refusal decision (`margin`). Measured on question
 sets the bank never held (docs/benchmarks.md): an evaluation leaves out of the bank every question of the set
 it scores (`without`).
@@ -13,13 +13,12 @@ A row whose passages this knowledge base does not hold takes no part; a knowledg
 passages of fewer than half the answerable rows is not the corpus the bank was written for, and the bank says
 nothing there (no lift, no margin: what is unanswerable in the bundled corpus may be answered in another). The
 vectors of the questions ship in resources/question_bank.npz for the bundled embedder; another embedder embeds
-them once, when the bank is loaded.
+them once, the first time the bank applies.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ import numpy as np
 
 from assistant.embeddings.cache import cache_key
 from assistant.embeddings.pack import VectorPack
+from assistant.grounding.text import squash
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -38,11 +38,6 @@ if TYPE_CHECKING:
 
 BANK_FILE, VECTORS_FILE = "question_bank.jsonl", "question_bank.npz"
 APPLIES = 0.5  # share of the answerable rows whose passages the index must hold for the bank to speak
-_SPACE = re.compile(r"\s+")
-
-
-def squash(text: str) -> str:
-    return _SPACE.sub("", text)
 
 
 def vector_key(model: str, question: str) -> str:
@@ -70,7 +65,8 @@ class BankParams:
     neighbours: int = 1  # banked questions that may lift passages
 
 
-def load_questions(text: str | None = None) -> list[BankQuestion]:
+def read_bank(text: str | None = None) -> list[BankQuestion]:
+    """The rows of resources/question_bank.jsonl (or of `text`)."""
     if text is None:
         text = (resources.files("assistant.resources") / BANK_FILE).read_text(encoding="utf-8")
     out = []
@@ -96,7 +92,8 @@ class QuestionBank:
         self.questions = questions
         self._vectors = vectors if callable(vectors) else self._checked(vectors)
         self.params = params or BankParams()
-        self._resolved: tuple[tuple, list[np.ndarray]] | None = None
+        self._unanswerable = np.array([not q.answerable for q in questions], dtype=bool)
+        self._resolved: tuple[tuple, Resolved] | None = None
         self._lock = threading.Lock()
 
     def _checked(self, vectors) -> np.ndarray:
@@ -117,7 +114,7 @@ class QuestionBank:
         """The bundled bank, with the shipped vectors when they are this model's; another embedder embeds the
         questions when the bank is first used on a knowledge base it applies to (once per process: the query
         cache keeps them after that)."""
-        questions = load_questions()
+        questions = read_bank()
         path = resources.files("assistant.resources") / VECTORS_FILE
         if path.is_file():
             with resources.as_file(path) as file:
@@ -139,54 +136,63 @@ class QuestionBank:
         vectors = (lambda: self.vectors[keep]) if callable(self._vectors) else self._vectors[keep]
         return QuestionBank([self.questions[i] for i in keep], vectors, self.params)
 
-    def rows(self, snap: Snapshot) -> list[np.ndarray]:
-        """Per banked question, the snapshot rows that answer it (empty: unanswerable, or not in this index)."""
+    def resolve(self, snap: Snapshot) -> Resolved:
+        """Which snapshot rows answer each banked question, worked out once per snapshot."""
         with self._lock:
             if self._resolved is not None and self._resolved[0] == snap.stamp:
                 return self._resolved[1]
-        by_doc: dict[str, list[int]] = {}
+        sources = {source for q in self.questions for source, _ in q.gold}
+        by_doc: dict[str, list[tuple[int, str]]] = {}  # only the documents the bank names, squashed once
         for i, chunk in enumerate(snap.chunks):
-            by_doc.setdefault(chunk.doc_id, []).append(i)
-        flat: dict[int, str] = {}
-        out = []
+            if chunk.doc_id in sources:
+                by_doc.setdefault(chunk.doc_id, []).append((i, squash(chunk.text)))
+        rows = []
         for q in self.questions:
-            found: list[int] = []
-            for source, contains in q.gold:
-                needle = squash(contains)
-                for i in by_doc.get(source, []):
-                    if needle in flat.setdefault(i, squash(snap.chunks[i].text)):
-                        found.append(i)
-            out.append(np.array(sorted(set(found)), dtype=np.int64))
+            needles = [(source, squash(contains)) for source, contains in q.gold]
+            found = {i for source, needle in needles for i, flat in by_doc.get(source, ()) if needle in flat}
+            rows.append(np.array(sorted(found), dtype=np.int64))
+        answered = np.array([len(r) > 0 for r in rows], dtype=bool)
+        applies = bool(answered.any()) and answered.sum() >= APPLIES * (~self._unanswerable).sum()
+        resolved = Resolved(rows, answered, applies)
         with self._lock:
-            self._resolved = (snap.stamp, out)
-        return out
+            self._resolved = (snap.stamp, resolved)
+        return resolved
 
     def match(self, vector: np.ndarray, snap: Snapshot) -> BankMatch:
         """How close the question comes to the banked ones, and the passages its nearest neighbours lift."""
-        rows = self.rows(snap)
-        answered = np.array([len(r) > 0 for r in rows], dtype=bool)
-        if not answered.any() or answered.sum() < APPLIES * sum(q.answerable for q in self.questions):
+        resolved = self.resolve(snap)
+        if not resolved.applies:
             return BankMatch({}, None, None)  # before any vector is needed
         sims = self.vectors @ vector
-        unanswerable = np.array([not q.answerable for q in self.questions], dtype=bool)
-        best_answered = float(sims[answered].max()) if answered.any() else 0.0
-        best_unanswerable = float(sims[unanswerable].max()) if unanswerable.any() else 0.0
+        answered = resolved.answered
+        best_unanswerable = float(sims[self._unanswerable].max()) if self._unanswerable.any() else 0.0
         p = self.params
         lift: dict[int, float] = {}
         for j in np.argsort(-sims)[:p.neighbours]:
             if not answered[j] or sims[j] < p.min_similarity:
                 continue
             strength = p.weight * (float(sims[j]) - p.min_similarity) / (1.0 - p.min_similarity)
-            for i in rows[j].tolist():
+            for i in resolved.rows[j].tolist():
                 lift[i] = lift.get(i, 0.0) + strength
-        return BankMatch(lift, best_answered, best_unanswerable)
+        return BankMatch(lift, float(sims[answered].max()), best_unanswerable)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The bank against one snapshot."""
+
+    rows: list[np.ndarray]  # per banked question, the rows that answer it (empty: unanswerable, or not here)
+    answered: np.ndarray  # per banked question: this index holds its answer
+    applies: bool  # the index holds the answers of at least APPLIES of the answerable questions
 
 
 @dataclass(frozen=True)
 class BankMatch:
+    """What the bank says of one question; the cosines are None where the bank does not apply."""
+
     lift: dict[int, float]  # snapshot row → share of the top fused score to add
-    best_answered: float | None  # the highest cosine to a banked question this index answers (None: the
-    best_unanswerable: float | None  # …and to one known to have no rule                bank does not apply)
+    best_answered: float | None  # the highest cosine to a banked question this index answers
+    best_unanswerable: float | None  # …and to one known to have no rule
 
     @property
     def margin(self) -> float | None:
