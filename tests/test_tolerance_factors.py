@@ -124,6 +124,9 @@ def test_outlook_rule():
     assert judge(findings_with(motive="supports", exploratory="supports", collective=("against", "strong"),
                                consequences=("against", "strong"))) == "unlikely"
     assert judge(findings_with(motive="supports", knowingly=("against", "strong"))) == "unlikely"
+    # one favourable fact does not leave a strong fact against open: a likely outlook needs two
+    assert judge(findings_with(motive="supports", collective=("against", "strong"))) == "unlikely"
+    assert judge(findings_with(consequences=("against", "strong"))) == "unlikely"
 
 
 @pytest.mark.parametrize("question, expected", [

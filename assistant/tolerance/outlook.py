@@ -15,13 +15,17 @@
    通过验收」), seldom as 「出于公心」; the questions then ask for the motive (eval/tolerance-real-dev.jsonl,
    54 published decisions, 5 folds: held-out accuracy 0.796 → 0.815, 「信息不足」 where the decisive facts
    are stated 23 % → 21 %, none of the 11 insufficient cases moved; the written sets unchanged at 1.000);
-4. a strong `against` and nothing stated in favour → unlikely: the situation gives a reason to refuse and none
-   to tolerate. Mostly a duty left undone (不作为、失职失责: 「那几个月一次也没去巡查」), which the 三个区分开来
-   do not cover — they tell mistakes made pushing work forward from violations — and which 问责 punishes
-   (measured together with the clauses from real accountability reports and the reading thresholds: on two
-   real-case sets the method never saw, eval/tolerance-real-heldout.jsonl and tolerance-real-blind.jsonl,
-   15/31 → 22/31; on eval/tolerance-real-dev.jsonl as shipped 48/54 → 44/54 — its misses shaped the cue
-   lexicon, so it favours the lexicon alone, which reads 15/31 on the unseen sets);
+4. a strong `against` and fewer favourable facts than a likely outlook needs → unlikely: the situation gives a
+   reason to refuse and not enough to tolerate. Mostly a duty left undone (不作为、失职失责: 「那几个月一次也没去
+   巡查」), which the 三个区分开来 do not cover — they tell mistakes made pushing work forward from violations —
+   and which 问责 punishes (measured together with the clauses from real accountability reports and the reading
+   thresholds: on two real-case sets the method never saw, eval/tolerance-real-heldout.jsonl and
+   tolerance-real-blind.jsonl, 15/31 → 22/31; on eval/tolerance-real-dev.jsonl as shipped 48/54 → 44/54 — its
+   misses shaped the cue lexicon, so it favours the lexicon alone, which reads 15/31 on the unseen sets).
+   It asked for nothing at all in favour at first; one favourable fact (「为了发展壮大集体经济」 beside 「没有经过
+   集体决策…擅自…放贷」) then read 「信息不足」. With fewer than two: chosen on those two sets, 22/31 → 23/31 and
+   「信息不足」 where the facts are stated 6 → 4 of 28; on a set collected afterwards,
+   eval/tolerance-real-heldout-2.jsonl, 10/11 → 11/11; real-dev and the written sets unchanged;
 5. otherwise a decisive fact is not stated → insufficient_information, and the questions to clarify name
    just those facts (see `missing`).
 
@@ -76,7 +80,7 @@ def judge(findings: list[FactorFinding]) -> Outlook:
     if any(f.factor in DISTINCTIONS for f in strong) or len(strong) >= 2:
         return "unlikely"
     stated = favourable(findings)
-    if strong and not stated:
+    if strong and stated < MIN_FACTS:
         return "unlikely"
     if stated >= MIN_FACTS and (any(by[f].verdict == "supports" for f in CORE) or not strong):
         return "likely_tolerable"
