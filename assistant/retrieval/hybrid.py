@@ -236,6 +236,8 @@ class HybridRetriever:
                 fused[i] *= p.subject_factor
             if chunk.kind == "case":
                 fused[i] *= p.case_factor
+            if bank is not None:  # a document the question is unlikely to be about (question_bank.py)
+                fused[i] *= bank.document_factor(chunk.doc_id)
         return Candidates(q, sorted(fused, key=lambda i: -fused[i]), fused, ranks, dense, bm25, chunk_cos,
                           sentence_cos, allowed, bank)
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import TYPE_CHECKING
 
@@ -30,6 +30,7 @@ import numpy as np
 from assistant.embeddings.cache import cache_key
 from assistant.embeddings.pack import VectorPack
 from assistant.grounding.text import squash
+from assistant.retrieval.doc_prior import DocPrior
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -63,6 +64,11 @@ class BankParams:
     min_similarity: float = 0.96  # below this a banked question says nothing about the new one
     weight: float = 1.0  # × the top fused score, at similarity 1
     neighbours: int = 1  # banked questions that may lift passages
+    # which document the question is about (doc_prior.py): passages × (p + floor) ** weight. Each set scored
+    # with a prior fitted without its own questions: every setting of weight 0.1–0.5 × floor 0.05–0.5 leaves
+    # real-dev + public-qa within ±2 questions of no prior; the strongest that lowers no set (docs/benchmarks.md)
+    doc_prior_weight: float = 0.1  # 0: no prior
+    doc_prior_floor: float = 0.05
 
 
 def read_bank(text: str | None = None) -> list[BankQuestion]:
@@ -94,6 +100,7 @@ class QuestionBank:
         self.params = params or BankParams()
         self._unanswerable = np.array([not q.answerable for q in questions], dtype=bool)
         self._resolved: tuple[tuple, Resolved] | None = None
+        self._prior: tuple[tuple, DocPrior | None] | None = None
         self._lock = threading.Lock()
 
     def _checked(self, vectors) -> np.ndarray:
@@ -158,6 +165,22 @@ class QuestionBank:
             self._resolved = (snap.stamp, resolved)
         return resolved
 
+    def prior(self, snap: Snapshot, resolved: Resolved) -> DocPrior | None:
+        """Which document a question is about, fitted on this snapshot's passages and the banked questions it
+        answers, once per snapshot (about a second on the shared corpus); None when turned off."""
+        with self._lock:
+            if self._prior is not None and self._prior[0] == snap.stamp:
+                return self._prior[1]
+        prior = None
+        if resolved.applies and self.params.doc_prior_weight:
+            asked = np.flatnonzero(resolved.answered)
+            prior = DocPrior.fit(self.vectors[asked],
+                                 [sorted({snap.chunks[i].doc_id for i in resolved.rows[j].tolist()}) for j in asked],
+                                 snap.vectors, snap.columns["doc_id"].tolist())
+        with self._lock:
+            self._prior = (snap.stamp, prior)
+        return prior
+
     def match(self, vector: np.ndarray, snap: Snapshot) -> BankMatch:
         """How close the question comes to the banked ones, and the passages its nearest neighbours lift."""
         resolved = self.resolve(snap)
@@ -174,7 +197,10 @@ class QuestionBank:
             strength = p.weight * (float(sims[j]) - p.min_similarity) / (1.0 - p.min_similarity)
             for i in resolved.rows[j].tolist():
                 lift[i] = lift.get(i, 0.0) + strength
-        return BankMatch(lift, float(sims[answered].max()), best_unanswerable)
+        documents = {}
+        if (prior := self.prior(snap, resolved)) is not None:  # what it is about: (p + floor) ** weight per document
+            documents = {d: (pr + p.doc_prior_floor) ** p.doc_prior_weight for d, pr in prior.probabilities(vector).items()}
+        return BankMatch(lift, float(sims[answered].max()), best_unanswerable, documents)
 
 
 @dataclass(frozen=True)
@@ -193,6 +219,13 @@ class BankMatch:
     lift: dict[int, float]  # snapshot row → share of the top fused score to add
     best_answered: float | None  # the highest cosine to a banked question this index answers
     best_unanswerable: float | None  # …and to one known to have no rule
+    documents: dict[str, float] = field(default_factory=dict)  # document → factor of its passages' scores
+
+    def document_factor(self, doc_id: str) -> float:
+        """What a passage of this document is multiplied by (1 where there is no prior)."""
+        if not self.documents:
+            return 1.0
+        return self.documents.get(doc_id, min(self.documents.values()))
 
     @property
     def margin(self) -> float | None:
