@@ -19,7 +19,7 @@ DEV_RECALL_AT_5 = 0.975  # with the question bank less the dev set's own questio
 DEV_RECALL_AT_1 = 0.85
 DEV_RECALL_800CH = 0.92
 # the project's own extra set over the shared corpus, written apart from the method (eval/shared-heldout.jsonl)
-HELDOUT_RECALL_AT_5 = 0.84
+HELDOUT_RECALL_AT_5 = 0.86  # 0.88 reached
 
 
 def test_dev_set_beats_baseline(shared_index, shared_dir):
