@@ -23,9 +23,9 @@
    tolerance-real-blind.jsonl, 15/31 → 22/31; on eval/tolerance-real-dev.jsonl as shipped 48/54 → 44/54 — its
    misses shaped the cue lexicon, so it favours the lexicon alone, which reads 15/31 on the unseen sets).
    It asked for nothing at all in favour at first; one favourable fact (「为了发展壮大集体经济」 beside 「没有经过
-   集体决策…擅自…放贷」) then read 「信息不足」. With fewer than two: chosen on those two sets, 22/31 → 23/31 and
-   「信息不足」 where the facts are stated 6 → 4 of 28; on a set collected afterwards,
-   eval/tolerance-real-heldout-2.jsonl, 10/11 → 11/11; real-dev and the written sets unchanged;
+   集体决策…擅自…放贷」) then read 「信息不足」. With fewer than two, found among those two sets' misses: 22/31 →
+   23/31 and 「信息不足」 where the facts are stated 6 → 4 of 28; eval/tolerance-real-heldout-2.jsonl (collected
+   after them) 10/11 → 11/11; real-dev and the written sets unchanged;
 5. otherwise a decisive fact is not stated → insufficient_information, and the questions to clarify name
    just those facts (see `missing`).
 
