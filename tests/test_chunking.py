@@ -132,3 +132,11 @@ def test_long_paragraphs_never_exceed_cap(paragraphs, cap):
 def test_text_of_artefacts_only_parses_to_nothing(raw):
     parsed = parse_document(raw)
     assert chunk_document(parsed, "doc.md", "", 600) == []
+
+
+def test_a_long_numbered_heading_is_not_joined_to_the_paragraph_after_it():
+    raw = ("【指导意义】\n\n3.关于基层群众性自治组织中从事管理的人员受处分的后续处理问题\n\n我们在工作中发现，对其处分影响较小。\n\n"
+           "第十三条 公民从事有关活动，需要证明身份的，有权使用\n\n居民身份证证明身份。")
+    texts = [line.text for line in clean_lines(raw)]
+    assert "3.关于基层群众性自治组织中从事管理的人员受处分的后续处理问题" in texts
+    assert "第十三条 公民从事有关活动，需要证明身份的，有权使用居民身份证证明身份。" in texts  # a sentence cut: joined

@@ -55,11 +55,23 @@ def clean_lines(raw: str) -> list[Line]:
 
 def _continues(prev: Line, text: str, heading: bool) -> bool:
     """A body line cut mid-sentence by a page break, continued by this line."""
-    if heading or prev.heading or len(prev.text) < MIN_BROKEN_LINE:
+    if heading or prev.heading or len(prev.text) < MIN_BROKEN_LINE or _numbered_heading(prev.text):
         return False
     if prev.text.endswith(tuple(TERMINAL)) or DATE_LINE.match(prev.text) or _TOC_LEADER.search(prev.text):
         return False
     return not (is_structural(text) or DATE_LINE.match(text) or text.startswith(("【", "《")))
+
+
+def _numbered_heading(line: str) -> bool:
+    """「3.关于基层群众性自治组织中从事管理的人员受处分的后续处理问题」: a numbered line that is short and has no
+    sentence punctuation at all is a heading, not a sentence a page break cut (「第十三条 公民从事有关活动，需要证明身份
+    的，有权使用」 is one: it has commas). Joined to the paragraph after it, the heading was lost and an answer quoted
+    「…后续处理问题我们在工作中发现…」 (six such headings in the case collection)."""
+    return is_structural(line) and len(line) <= HEADING_MAX and not _SENTENCE_MARKS.search(line)
+
+
+HEADING_MAX = 40
+_SENTENCE_MARKS = re.compile(r"[，,。；;：:！!？?]")
 
 
 def cleaned_text(lines: list[Line]) -> str:

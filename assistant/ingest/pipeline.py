@@ -21,7 +21,7 @@ from assistant.store import ChromaStore
 from assistant.tokenizer import TOKENIZER_VERSION, Tokenizer
 from assistant.types import Chunk, DocumentRecord
 
-PARSER_VERSION = "structure-v2"
+PARSER_VERSION = "structure-v3"  # v3: long numbered headings no longer joined to the next line
 VECTORS_LAYOUT = "chunk+sentences-v1"  # what is embedded per chunk; a change re-embeds every document
 NOT_DOCUMENTS = {"catalog.tsv", "readme.md", "readme.txt", PACK_FILE}
 

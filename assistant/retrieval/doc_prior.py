@@ -9,7 +9,7 @@ unbalanced fit demoted the rarely asked documents: dev R@1 35 → 33).
 
 A fused score is multiplied by (p + floor) ** weight: a document the question is unlikely to be about ranks
 lower, never out. Measured leave-set-out on seven question sets (each scored with a prior fitted without its own
-questions; docs/benchmarks.md): R@1 summed 283 → 288 of 456, R@5 378 → 385, no set lower.
+questions; docs/benchmarks.md): R@1 summed 282 → 287 of 456, R@5 378 → 385, no set lower.
 """
 
 from __future__ import annotations
