@@ -184,3 +184,24 @@ def test_the_prior_multiplies_a_document_by_its_probability():
     assert match.document_factor("a") > match.document_factor("b")
     assert match.document_factor("new") == match.document_factor("b")  # unknown: as the least likely
     assert BankMatch({}, None, None).document_factor("a") == 1.0
+
+
+def test_a_refresh_prepares_the_bank_for_the_new_snapshot_before_any_question(seed, make_components, fake_settings,
+                                                                             tmp_path, monkeypatch):
+    """The prior's fit (about a second) runs in the refresh, not in the first question after it."""
+    fits = []
+    real = DocPrior.fit
+
+    def counting(*args):
+        fits.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(DocPrior, "fit", counting)
+    seed.retriever().bank = bank_of(seed, [answered(ASKED)])
+    (tmp_path / "note.md").write_text("# 通知\n\n第一条 乡镇干部每月发放工作补贴。\n", encoding="utf-8")
+    make_components(fake_settings).ingestor().run([tmp_path / "note.md"])  # another process's ingest
+    assert seed.refresh()
+    assert len(fits) == 1
+    seed.retriever().search(ASKED)
+    seed.retriever().search("乡镇干部补贴")
+    assert len(fits) == 1  # fitted once per snapshot

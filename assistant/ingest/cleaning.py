@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.ingest.markers import DATE_LINE, TERMINAL, is_structural
+from assistant.ingest.markers import DATE_LINE, TERMINAL, is_heading_like, is_structural
 
 _DROP = [
     re.compile(r"^[（(]此页无正文[)）]$"),
@@ -67,10 +67,9 @@ def _numbered_heading(line: str) -> bool:
     sentence punctuation at all is a heading, not a sentence a page break cut (「第十三条 公民从事有关活动，需要证明身份
     的，有权使用」 is one: it has commas). Joined to the paragraph after it, the heading was lost and an answer quoted
     「…后续处理问题我们在工作中发现…」 (six such headings in the case collection)."""
-    return is_structural(line) and len(line) <= HEADING_MAX and not _SENTENCE_MARKS.search(line)
+    return is_structural(line) and is_heading_like(line) and not _SENTENCE_MARKS.search(line)
 
 
-HEADING_MAX = 40
 _SENTENCE_MARKS = re.compile(r"[，,。；;：:！!？?]")
 
 

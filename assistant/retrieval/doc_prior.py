@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -25,11 +26,9 @@ C = 10.0  # inverse regularisation of the fit (10 and 30 read alike; 3 a little 
 
 @dataclass(frozen=True)
 class DocPrior:
-    """Per document, how the question's vector scores it (a fitted linear model, read with numpy)."""
+    """The fitted model (scikit-learn's LogisticRegression: classes are the document ids)."""
 
-    documents: tuple[str, ...]
-    coef: np.ndarray  # documents × dimensions
-    intercept: np.ndarray
+    model: Any
 
     @classmethod
     def fit(cls, question_vectors: np.ndarray, question_docs: Sequence[Sequence[str]],
@@ -46,15 +45,9 @@ class DocPrior:
         if len(set(y.tolist())) < 2:
             return None
         w = np.array(weights + [PASSAGE_WEIGHT] * len(passage_docs))
-        model = LogisticRegression(C=C, max_iter=3000, class_weight="balanced").fit(x, y, sample_weight=w)
-        coef, intercept = model.coef_, model.intercept_
-        if len(model.classes_) == 2:  # one row for the second class: as two, softmax([-z/2, z/2]) = sigmoid(z)
-            coef, intercept = np.vstack([-coef, coef]) / 2, np.r_[-intercept, intercept] / 2
-        return cls(tuple(str(c) for c in model.classes_), coef.astype(np.float32), intercept.astype(np.float32))
+        return cls(LogisticRegression(C=C, max_iter=3000, class_weight="balanced").fit(x, y, sample_weight=w))
 
     def probabilities(self, vector: np.ndarray) -> dict[str, float]:
         """Document → the probability that the question is about it."""
-        z = self.coef @ vector + self.intercept
-        p = np.exp(z - z.max())
-        p /= p.sum()
-        return dict(zip(self.documents, p.tolist()))
+        p = self.model.predict_proba(np.asarray(vector, dtype=np.float64).reshape(1, -1))[0]
+        return dict(zip(self.model.classes_.tolist(), p.tolist()))

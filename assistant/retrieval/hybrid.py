@@ -194,6 +194,8 @@ class HybridRetriever:
                 threading.Thread(target=self.snapshot_cache.save, args=(snap, generation), daemon=True).start()
         with self._lock:
             self._snap = snap
+        if self.bank is not None:  # here, in the refresher's thread, rather than in the next question
+            self.bank.prepare(snap)
         return True
 
     @property

@@ -102,6 +102,7 @@ class QuestionBank:
         self._resolved: tuple[tuple, Resolved] | None = None
         self._prior: tuple[tuple, DocPrior | None] | None = None
         self._lock = threading.Lock()
+        self._fitting = threading.Lock()  # one prior fit at a time: it takes a second
 
     def _checked(self, vectors) -> np.ndarray:
         vectors = np.asarray(vectors, dtype=np.float32)
@@ -167,19 +168,25 @@ class QuestionBank:
 
     def prior(self, snap: Snapshot, resolved: Resolved) -> DocPrior | None:
         """Which document a question is about, fitted on this snapshot's passages and the banked questions it
-        answers, once per snapshot (about a second on the shared corpus); None when turned off."""
-        with self._lock:
-            if self._prior is not None and self._prior[0] == snap.stamp:
-                return self._prior[1]
-        prior = None
-        if resolved.applies and self.params.doc_prior_weight:
-            asked = np.flatnonzero(resolved.answered)
-            prior = DocPrior.fit(self.vectors[asked],
-                                 [sorted({snap.chunks[i].doc_id for i in resolved.rows[j].tolist()}) for j in asked],
-                                 snap.vectors, snap.columns["doc_id"].tolist())
-        with self._lock:
-            self._prior = (snap.stamp, prior)
-        return prior
+        answers, once per snapshot (about a second on the shared corpus; questions arriving meanwhile wait for
+        that one fit); None when turned off."""
+        with self._fitting:
+            with self._lock:
+                if self._prior is not None and self._prior[0] == snap.stamp:
+                    return self._prior[1]
+            prior = None
+            if resolved.applies and self.params.doc_prior_weight:
+                asked = np.flatnonzero(resolved.answered)
+                docs = [sorted({snap.chunks[i].doc_id for i in resolved.rows[j].tolist()}) for j in asked]
+                prior = DocPrior.fit(self.vectors[asked], docs, snap.vectors, snap.columns["doc_id"].tolist())
+            with self._lock:
+                self._prior = (snap.stamp, prior)
+            return prior
+
+    def prepare(self, snap: Snapshot) -> None:
+        """Work out what the bank needs for a new snapshot (its answering rows, the prior) before a question
+        does: a refresh calls it off the request path."""
+        self.prior(snap, self.resolve(snap))
 
     def match(self, vector: np.ndarray, snap: Snapshot) -> BankMatch:
         """How close the question comes to the banked ones, and the passages its nearest neighbours lift."""
