@@ -5,7 +5,8 @@ question files in the evaluation format (id, question, answerable, gold, origin)
         --add ../shared/eval/dev.jsonl --add ../shared/eval/real-dev.jsonl --add eval/shared-heldout.jsonl \
         --add eval/real-heldout.jsonl --add eval/real-heldout-2.jsonl --add eval/real-unanswerable.jsonl \
         --add eval/real-unanswerable-heldout.jsonl --add eval/public-qa.jsonl --add eval/public-qa-unanswerable.jsonl \
-        --add bench/question_bank_rows/public-qa-lexicon-pages.jsonl       (the shipped bank)
+        --add bench/question_bank_rows/public-qa-lexicon-pages.jsonl --add eval/public-qa-2.jsonl \
+        --add eval/public-qa-unanswerable-2.jsonl                          (the shipped bank)
     python -m bench question-bank --index-dir <…> --check                 (the vectors cover the bank)
 
 Each row keeps the page it was asked on and the file it came from (`collection`). A gold passage must be found
@@ -24,6 +25,7 @@ from rich.console import Console
 
 from assistant.components import Components
 from assistant.embeddings.pack import VectorPack
+from assistant.evaluation.questions import load_questions
 from assistant.grounding.text import squash
 from assistant.retrieval.question_bank import BANK_FILE, VECTORS_FILE, QuestionBank, read_bank, vector_key
 from assistant.settings import load_settings
@@ -32,19 +34,16 @@ RESOURCES = Path(__file__).resolve().parents[1] / "assistant" / "resources"
 
 
 def collect(paths: list[Path]) -> list[dict]:
+    """The bank's rows from question files (read as the evaluation reads them), each question once."""
     rows, seen = [], set()
     for path in paths:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            r = json.loads(line)
-            key = squash(r["question"])
-            if key in seen:
+        for q in load_questions([path]):
+            if (key := squash(q.question)) in seen:
                 continue
             seen.add(key)
-            rows.append({"question": r["question"], "answerable": bool(r.get("answerable", True)),
-                         "gold": [{"source": g.get("source", ""), "contains": g["contains"]} for g in r.get("gold", [])],
-                         "origin": r.get("origin", ""), "collection": path.stem})
+            rows.append({"question": q.question, "answerable": q.answerable,
+                         "gold": [{"source": g.source, "contains": g.contains} for g in q.gold],
+                         "origin": q.origin, "collection": path.stem})
     return rows
 
 
