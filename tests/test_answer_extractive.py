@@ -50,6 +50,22 @@ def test_answer_opens_with_where_the_rule_stands(tokenizer):
     assert "第二十一条　" not in answer  # the article label is said once, in front
 
 
+def test_an_article_a_case_quotes_is_named_by_its_own_document(tokenizer):
+    """A case's 【相关条款】 quotes the 纪律处分条例: 「《王某…案》第一百零三条」 would send a reader to an article the case
+    does not have."""
+    case = "王某组织公款吃喝并违规接受宴请案"
+    quoted = replace(chunk("第一百零三条　违反有关规定组织、参加用公款支付的宴请、娱乐活动的，给予警告处分。", title=case,
+                           article="第一百零三条", section=f"{case} > 【相关条款】 > 《中国共产党纪律处分条例》"),
+                     kind="case", doc_title="执纪执法指导性案例汇编")
+    passage = cite([quoted])[0]
+    assert passage.where == f"《中国共产党纪律处分条例》第一百零三条（《{case}》所引）"
+    assert passage.label == f"《{case}》（执纪执法指导性案例汇编）【相关条款】 · 《中国共产党纪律处分条例》 · 第一百零三条"
+    answer = extractive_answer("组织公款宴请怎么处分？", [passage], tokenizer)
+    assert answer.startswith(f"《中国共产党纪律处分条例》第一百零三条（《{case}》所引）：")
+    own = cite([chunk(ART_10, article="第十条")])[0]  # a document's own article keeps the short form
+    assert (own.where, own.label) == ("《中国共产党纪律处分条例》第十条", "《中国共产党纪律处分条例》第十条")
+
+
 def test_two_to_four_sentences_in_document_order_each_with_its_marker(tokenizer):
     citations = cite([chunk(ART_21, article="第二十一条"), chunk(ART_10, article="第十条")])
     chosen = select_sentences("严重警告处分的影响期多长，影响期内又受处分怎么算？", citations, tokenizer)

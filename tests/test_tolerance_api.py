@@ -191,6 +191,12 @@ def test_tolerance_question_through_chat(shared_url):
     assert "三个区分开来" in body["answer"] and "党组织" in body["answer"]
     numbers = {c["n"] for c in body["citations"]}
     assert markers(body["answer"]) and markers(body["answer"]) <= numbers
+    # a rule is quoted once under its article, which names the document it belongs to (a case quotes regulations)
+    assert not re.search(r"(第[一二三四五六七八九十百零]+条)[^：\n]*：“\1", body["answer"]), body["answer"]
+    for c in body["citations"]:
+        quoted = [p for p in c["section"].split(" > ") if p.startswith("《")]
+        if c["article"] and quoted:
+            assert quoted[-1] in c["label"], c["label"]
     negated = httpx.post(f"{shared_url}/api/chat", json={"question": UNLIKELY + "这种情况会不会被问责？"},
                          timeout=TIMEOUT).json()
     assert negated["tolerance"]["outlook"] == "unlikely"

@@ -51,8 +51,20 @@ class Passage(BaseModel):
         return cls.of(n, hit.chunk, hit.score, hit.dense, hit.bm25)
 
     @property
+    def quoted_from(self) -> str:
+        """The 《document》 an article is quoted from when it stands inside another text (a case's 【相关条款】
+        quoting the 纪律处分条例): its number is that document's (as the case quoted it), not the case's."""
+        if not self.article:
+            return ""
+        return next((p for p in reversed(self.section.split(" > ")) if p.startswith("《") and p.endswith("》")
+                     and p != f"《{self.title}》"), "")
+
+    @property
     def where(self) -> str:
-        """《title》 plus the article, or the innermost heading: where the rule stands (short, for answers)."""
+        """《title》 plus the article, or the innermost heading: where the rule stands (short, for answers). An
+        article a case quotes is named by the document it belongs to: 《…条例》第四条（《夏某…案》所引）."""
+        if self.quoted_from:
+            return f"{self.quoted_from}{self.article}（《{self.title}》所引）"
         place = self.article or (self.section.split(" > ")[-1] if self.section else "")
         if len(place) > 30:
             place = place[:30] + "…"
@@ -60,8 +72,9 @@ class Passage(BaseModel):
 
     @property
     def place(self) -> str:
-        """Where the passage stands inside its document: the article, else the section path below the title."""
-        if self.article:
+        """Where the passage stands inside its document: the article, else the section path below the title
+        (the whole path for an article quoted from another document, so its 《title》 shows)."""
+        if self.article and not self.quoted_from:
             return self.article
         return " · ".join(p for p in self.section.split(" > ") if p and p != self.title)
 
