@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 
 from assistant.cli import app as cli
 from assistant.components import Components
-from assistant.evaluation.tolerance_eval import report_sources, run_tolerance_eval, score
+from assistant.errors import AssistantError
+from assistant.evaluation.tolerance_eval import load_situations, report_sources, run_tolerance_eval, score
 from assistant.evaluation.tolerance_folds import groups
 from assistant.tolerance.types import ToleranceAssessment
 
@@ -41,6 +42,37 @@ def test_real_decisions_nobody_tuned_for(shared_index, name, reached):
     assert result["accuracy"] >= reached, result["items"]
     assert result["insufficient_when_stated"] <= 0.20, result["confusion"]
     assert result["key_citation_share"] == 1.0
+
+
+REAL_SETS = ["tolerance-real-dev.jsonl", "tolerance-real-heldout.jsonl", "tolerance-real-blind.jsonl",
+             "tolerance-real-heldout-2.jsonl"]
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+def test_held_out_folds_of_all_real_decisions(shared_index):
+    """The 95 published decisions as one set, 5 grouped folds, each screened with the reading chosen on the
+    others: the figures reached, and the command's exit status."""
+    args = [a for name in REAL_SETS for a in ("--questions", str(EVAL / name))]
+    out = CliRunner().invoke(cli, ["eval-tolerance", *args, "--folds", "5", "--json", "--min-accuracy", "0.78",
+                                   "--index-dir", str(shared_index.index_dir)],
+                             env={"ASSISTANT_EMBEDDING_CACHE": str(shared_index.embedding_cache)})
+    assert out.exit_code == 0, out.output[-2000:]
+    result = json.loads(out.output)
+    assert result["heldout"]["situations"] == 95
+    assert result["heldout"]["insufficient_when_stated"] <= 0.10
+    assert result["heldout"]["per_outlook"]["likely_tolerable"]["precision"] == 1.0  # no false reassurance
+    assert result["heldout"]["key_citation_share"] == 1.0
+    assert all(fold["decisive_threshold"] >= 0.4 for fold in result["folds"])  # only settings the product ships
+
+
+def test_situation_files_join_with_unique_ids(tmp_path):
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    a.write_text(json.dumps({"id": "x-1", "situation": "甲", "expected_outlook": "unlikely"}) + "\n", encoding="utf-8")
+    b.write_text(json.dumps({"id": "y-1", "situation": "乙", "expected_outlook": "unlikely"}) + "\n", encoding="utf-8")
+    assert [r["id"] for r in load_situations([a, b])] == ["x-1", "y-1"]
+    with pytest.raises(AssistantError, match="重复的 id"):
+        load_situations([a, a])
 
 
 @pytest.mark.slow

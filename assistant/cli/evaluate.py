@@ -45,7 +45,7 @@ def evaluate(questions: Annotated[list[Path], typer.Option("--questions", help="
         raise typer.Exit(code=2)
 
 
-def evaluate_tolerance(questions: Annotated[Path, typer.Option("--questions", help="JSONL 情况集")],
+def evaluate_tolerance(questions: Annotated[list[Path], typer.Option("--questions", help="JSONL 情况集，可多个（合为一集）")],
                        as_json: Annotated[bool, typer.Option("--json")] = False, index_dir: IndexDir = None,
                        folds: Annotated[int, typer.Option(
                            "--folds", min=0, max=20, help="按报道来源分组做 K 折：每折在其余各折上选定读取方式，再对本折初筛")] = 0,

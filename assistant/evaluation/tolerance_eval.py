@@ -11,6 +11,7 @@ clause reader is then fitted without them (`screener`).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from assistant.components import Components
@@ -26,8 +27,14 @@ from assistant.tolerance.types import OUTLOOK_LABELS, ToleranceAssessment
 OUTLOOKS = list(OUTLOOK_LABELS)
 
 
-def load_situations(path: Path) -> list[dict]:
-    """The rows of a situations file, checked."""
+def load_situations(path: Path | Sequence[Path]) -> list[dict]:
+    """The rows of a situations file (or of several, one after the other), checked."""
+    if not isinstance(path, Path):
+        rows = [row for one in path for row in load_situations(one)]
+        ids = [r["id"] for r in rows if r.get("id")]
+        if len(ids) != len(set(ids)):
+            raise AssistantError("情况集之间有重复的 id：合为一集时每个情况的 id 应唯一")
+        return rows
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as err:
@@ -109,8 +116,8 @@ def score(rows: list[dict], results: list[ToleranceAssessment]) -> dict:
     }
 
 
-def run_tolerance_eval(parts: Components, path: Path) -> dict:
-    """Screen every situation of the file and score the outlooks."""
+def run_tolerance_eval(parts: Components, path: Path | Sequence[Path]) -> dict:
+    """Screen every situation of the file (or files) and score the outlooks."""
     rows = load_situations(path)
     service, left_out = screener(parts, rows)
     result = score(rows, [service.assess(r["situation"]) for r in rows])

@@ -12,6 +12,7 @@ fixed. Beside the held-out figures: the whole set screened as the product is shi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from sklearn.model_selection import GroupKFold
@@ -31,9 +32,14 @@ from assistant.tolerance.outlook import judge
 from assistant.tolerance.service import ToleranceService
 
 THRESHOLDS = (0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6)
-DECISIVE_THRESHOLDS = (0.0, 0.4, 0.5, 0.6)  # 0: a decisive reading counts at `threshold` like any other
+# Not below 0.4 (it was 0 — a decisive reading counting at `threshold` — until stop 26): on the 95 decisions the
+# folds chose 0 in four of five, and it reads more punished cases right, half of them for a wrong reason (「新冠
+# 疫情防控期间」 read at 0.35 as a ban ignored), and turns a plainly tolerable story down (「…简化了审批流程，我没有拿
+# 任何好处，方案经过党委会研究」: 「简化了审批流程」 read at 0.26 as fabrication). The product never ships it, so the
+# folds choose only among settings it could ship (docs/benchmarks.md).
+DECISIVE_THRESHOLDS = (0.4, 0.5, 0.6)
 GRID = [("cues", 1.0, 1.0)] + [(c, t, d) for c in ("cues_first", "merged", "reader") for t in THRESHOLDS
-                               for d in DECISIVE_THRESHOLDS if d == 0 or d > t]
+                               for d in sorted({max(d, t) for d in DECISIVE_THRESHOLDS})]
 SETTING = ("combine", "threshold", "decisive_threshold")
 
 
@@ -67,7 +73,7 @@ class Readings:
         return max(GRID, key=lambda p: self.accuracy(indices, *p))
 
 
-def run_tolerance_folds(parts: Components, path: Path, k: int = 5) -> dict:
+def run_tolerance_folds(parts: Components, path: Path | Sequence[Path], k: int = 5) -> dict:
     """Held-out figures over k grouped folds, the whole set as shipped beside them, and each fold's choice."""
     rows = load_situations(path)
     service, left_out = screener(parts, rows)
