@@ -147,6 +147,8 @@ def test_likely_situation_is_a_cited_checklist(shared_url):
     assert any(is_three_distinctions(by_n[c["n"]]["text"]) for c in body["criteria"])
     assert any("未牟取私利" in c["quote"] for c in body["criteria"])  # a provincial article, in statute form
     assert all(c["quote"] in by_n[c["n"]]["text"] for c in body["criteria"] + body["exclusions"])
+    assert not any(by_n[c["n"]]["article"] and c["quote"].startswith(by_n[c["n"]]["article"])
+                   for c in body["criteria"] + body["exclusions"])  # `where` names the article, the quote does not
     assert any("林某" in c["title"] and c["outcome"] == "容错免责" for c in body["similar_cases"])
     steps = {s["step"]: s for s in body["procedure"]}
     assert steps["征求意见"]["n"] and "组织" in steps["征求意见"]["quote"]

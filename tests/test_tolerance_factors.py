@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from assistant.grounding.passage import Passage
+from assistant.grounding.text import without_article
 from assistant.tolerance.chat import is_tolerance_question
 from assistant.tolerance.factors import FactorAnalyzer
 from assistant.tolerance.lexicon import FACTORS, load_lexicon
@@ -156,6 +157,9 @@ def test_quote_is_an_exact_substring_of_the_passage():
             "（二）在集体决策中对错误决策提出明确反对意见或者保留意见的。")
     q = quote(text, "不予问责")
     assert q in text and q.startswith("第十七条") and "先行先试" in q
+    body = without_article(q, "第十七条")  # the article is named in front of the quote, once
+    assert body in text and body.startswith("有下列情形之一的")
+    assert without_article(q, "第十八条") == q and without_article(q, "") == q
     long = "，".join(f"第{i}句话说的是一些无关的内容" for i in range(20)) + "，决策程序符合法律法规规定，未牟取私利。"
     q = quote(long, "决策程序", 40, lead=False)
     assert q in long and q.startswith("决策程序") and len(q) <= 40

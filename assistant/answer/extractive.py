@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from assistant.answer.answer_type import asks_quantity, states_quantity
 from assistant.grounding.in_force import SUPERSEDED_FACTOR, superseded_note
 from assistant.grounding.passage import Passage
-from assistant.grounding.text import CLAUSE_STOPS
+from assistant.grounding.text import CLAUSE_STOPS, without_article
 from assistant.grounding.text import split_sentences as _split
 from assistant.tokenizer import EXPANSION_WEIGHT, Tokenizer
 
@@ -74,8 +74,7 @@ def _candidates(citations: list[Passage], weights: dict[str, float], quantity: f
             rank_weight *= SUPERSEDED_FACTOR
         heading = _plain(c.section.split(" > ")[-1]) if c.section else ""
         for i, sentence in enumerate(split_sentences(c.text)):
-            if c.article and sentence.startswith(c.article):
-                sentence = sentence[len(c.article):].lstrip(" 　")
+            sentence = without_article(sentence, c.article)
             if not sentence or _plain(sentence) == heading:
                 continue  # the heading is already said by where the rule stands
             overlap = sum(w for t, w in weights.items() if t in sentence) + quantity * states_quantity(sentence)

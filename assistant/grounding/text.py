@@ -86,3 +86,11 @@ def marker_numbers(text: str) -> list[int]:
 def markers(numbers) -> str:
     """[1][3] for the numbers given."""
     return "".join(f"[{n}]" for n in numbers)
+
+
+def without_article(text: str, article: str) -> str:
+    """A quote of a passage without the article number it opens with (「第十七条　有下列…」 → 「有下列…」): whoever
+    shows it names the article already, in front. Still an exact substring of the passage."""
+    if article and text.startswith(article):
+        return text[len(article):].lstrip(" \u3000")
+    return text

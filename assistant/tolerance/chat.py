@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-from assistant.grounding.passage import Passage
 from assistant.tolerance.factors import FactorAnalyzer
 from assistant.tolerance.service import MAX_CHARS, MIN_CHARS
 from assistant.tolerance.types import VERDICT_LABELS, ToleranceAssessment
@@ -28,14 +27,6 @@ def is_tolerance_question(question: str, analyzer: FactorAnalyzer) -> bool:
     return bool(NARRATIVE.search(text)) or any(f.verdict != "not stated" for f in analyzer.findings(text))
 
 
-def _body(quote: str, citation: Passage) -> str:
-    """The quote without the article number its heading already gives (「第十七条：“第十七条 有下列…”」)."""
-    quote = quote.strip()
-    if citation.article and quote.startswith(citation.article):
-        quote = quote[len(citation.article):].lstrip(" 　")
-    return quote
-
-
 def prose(result: ToleranceAssessment) -> str:
     """The screening as a readable chat answer; [n] refer to result.citations."""
     lines = [f"初步对照：{result.outlook_label}。{result.reasoning}", "", "逐项对照："]
@@ -43,8 +34,8 @@ def prose(result: ToleranceAssessment) -> str:
         words = "；".join(f"「{e}」" for e in f.evidence[:2])
         lines.append(f"- {f.name}：{VERDICT_LABELS[f.verdict]}" + (f"（{words}）" if words else ""))
     if result.criteria:
-        lines += ["", "相关规定："] + [f"- {result.citations[c.n - 1].where}：“{_body(c.quote, result.citations[c.n - 1])}”"
-                                      f"[{c.n}]" for c in result.criteria[:3]]
+        lines += ["", "相关规定："] + [f"- {result.citations[c.n - 1].where}：“{c.quote.strip()}”[{c.n}]"
+                                      for c in result.criteria[:3]]
     if result.similar_cases:
         lines += ["", "可参考的案例："] + [
             f"- 《{c.title}》：{c.outcome}[{c.n}]" + (f"。“{c.why.strip()}”[{c.why_n}]" if c.why_n and c.why_n != c.n else "")

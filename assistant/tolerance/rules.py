@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass, field
 
 from assistant.grounding.passage import Passage
-from assistant.grounding.text import FULL_STOPS, sentence_spans
+from assistant.grounding.text import FULL_STOPS, sentence_spans, without_article
 from assistant.retrieval.hybrid import Filters
 from assistant.tolerance.factors import FactorAnalyzer
 from assistant.tolerance.lexicon import FACTORS
@@ -119,7 +119,7 @@ class RuleSet:
         return self._by_id[hit.chunk.id]
 
     def passage(self, hit: Hit, pattern: re.Pattern | str) -> RulePassage | None:
-        text = quote(hit.chunk.text, pattern)
+        text = without_article(quote(hit.chunk.text, pattern), hit.chunk.article)  # `where` names the article
         if not text:
             return None
         n = self.cite(hit)
