@@ -18,7 +18,7 @@ from assistant.tolerance.factors import FactorAnalyzer
 from assistant.tolerance.lexicon import FACTORS
 from assistant.tolerance.precedents import CaseProfile, bigrams, case_profiles, cosine, rank
 from assistant.tolerance.types import FactorFinding, Outlook, ProcedureStep, RulePassage, SharedFactor, SimilarCase
-from assistant.types import Chunk, Hit
+from assistant.types import Hit
 
 IN_FORCE = Filters(statuses=("in_force",))
 CRITERIA_QUERY = "三个区分开来 容错 免责 条件"
@@ -85,15 +85,6 @@ def trim(text: str, spans: list[tuple[int, int]], i: int, at: int, max_chars: in
     return text[start:end].rstrip("，；")
 
 
-def where(chunk: Chunk) -> str:
-    """Where a passage stands: its article or heading; inside a case, the path below the case title
-    (a case quotes other regulations under 【相关条款】)."""
-    path = chunk.section.split(" > ") if chunk.section else []
-    if chunk.kind == "case" and len(path) > 1:
-        return " > ".join(path[1:])
-    return chunk.article or (path[-1] if path else "")
-
-
 def is_three_distinctions(text: str) -> bool:
     """Does a passage state the 三个区分开来 in full (all three pairs)?"""
     return all(re.search(p, text) for p in THREE_DISTINCTIONS)
@@ -122,8 +113,9 @@ class RuleSet:
         text = without_article(quote(hit.chunk.text, pattern), hit.chunk.article)  # `where` names the article
         if not text:
             return None
-        n = self.cite(hit)
-        return RulePassage(n=n, title=hit.chunk.title, doc_number=hit.chunk.doc_number, where=where(hit.chunk), quote=text)
+        n = self.cite(hit)  # where it stands is the cited passage's own `place` (a case's quoted article with its 《title》)
+        return RulePassage(n=n, title=hit.chunk.title, doc_number=hit.chunk.doc_number, where=self.citation(n).place,
+                           quote=text)
 
     def citation(self, n: int) -> Passage:
         return self.citations[n - 1]
