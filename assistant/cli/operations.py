@@ -56,11 +56,10 @@ M_ARENA_MAX = -8  # glibc's mallopt parameter
 
 def limit_malloc_arenas() -> None:
     """At most two glibc malloc arenas (unless MALLOC_ARENA_MAX says otherwise): by default glibc gives each
-    new thread of the request pool an arena of its own, and RSS stepped up by 25–35 MB whenever load reached
-    a new number of threads — in about one 30 s soak run in five, late in the run. With two arenas the same
-    soak grew 6–12 MB (13–17 MB before) and never stepped (bench soak, six runs each). Set in the environment
-    for the worker processes uvicorn starts, and with mallopt for this one (glibc read the environment at
-    start)."""
+    new thread of the request pool an arena of its own. With two arenas a 30 s soak grew 6–12 MB (13–17 MB
+    before; bench soak, six runs each). (The 25–35 MB steps late in some runs, first put down to arenas, were
+    the read-only model file being mapped: bench/soak.py.) Set in the environment for the worker processes
+    uvicorn starts, and with mallopt for this one (glibc read the environment at start)."""
     import ctypes
     import os
 
