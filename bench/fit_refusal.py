@@ -86,10 +86,15 @@ def choose(conf: np.ndarray, y: np.ndarray, max_false: float) -> float:
     return best
 
 
-def outcome(conf: np.ndarray, y: np.ndarray, threshold: float) -> str:
+def outcome(conf: np.ndarray, y: np.ndarray, threshold: float) -> tuple[str, str]:
+    """(unanswerable refused, answerable wrongly refused), each as 「n/total (share)」, or 「—」 for a file
+    holding none of that kind."""
     refused = conf < threshold
-    return (f"{refused[y == 1].sum()}/{(y == 1).sum()} ({refused[y == 1].mean():.2f})",
-            f"{refused[y == 0].sum()}/{(y == 0).sum()} ({refused[y == 0].mean():.3f})")
+    return _share(refused[y == 1], 2), _share(refused[y == 0], 3)
+
+
+def _share(refused: np.ndarray, digits: int) -> str:
+    return f"{refused.sum()}/{len(refused)} ({refused.mean():.{digits}f})" if len(refused) else "—"
 
 
 def main(argv: list[str] | None = None) -> int:
