@@ -103,6 +103,24 @@ def test_sentence_vectors_and_filters_in_search(components, shared_tokenizer):
     assert all(h.dense_rank == 0 for h in retriever.search("容错纠错", k=5, filters=Filters(statuses=("superseded",))))
 
 
+def test_bm25_weighs_by_the_question_length(components):
+    """A question of at most `short_question_chars` characters fuses BM25 at `short_bm25_weight`, a longer one at
+    `bm25_weight` (blanks not counted)."""
+    components.ingestor().run([SEED_CORPUS])
+    retriever = components.retriever()
+    short = "干部容错纠错的条件是什么"
+    long = "我在推进改革试点工作中因为缺乏经验出现了失误，没有谋取私利，也经过了集体研究，想知道容错纠错的条件是什么"
+    assert len(short) <= retriever.params.short_question_chars < len(long)
+
+    def fused(question: str, short_weight: float, long_weight: float) -> dict[int, float]:
+        retriever.params = replace(retriever.params, short_bm25_weight=short_weight, bm25_weight=long_weight)
+        return retriever.candidates(question).fused
+
+    assert fused(short, 0.0, 5.0) == fused(short, 0.0, 0.0) != fused(short, 5.0, 0.0)
+    assert fused(long, 5.0, 0.0) == fused(long, 0.0, 0.0) != fused(long, 0.0, 5.0)
+    assert fused(" ".join(short), 0.0, 5.0) == fused(" ".join(short), 0.0, 0.0)  # spaces are not length
+
+
 def test_item_inside_a_long_article_is_found_by_its_sentence(tmp_path, embedding_cache):
     """With the real embedder: a question about one item of a long list article finds that article first."""
     from assistant.components import Components
@@ -123,7 +141,7 @@ def test_item_inside_a_long_article_is_found_by_its_sentence(tmp_path, embedding
     question = "上级检查要求我们准备一堆台账材料证明干过活，基层负担太重"
     hits = retriever.search(question, k=3)
     assert hits[0].chunk.article == "第二条"
-    retriever.params = replace(retriever.params, bm25_weight=0.0, chunk_vector_share=1.0)
+    retriever.params = replace(retriever.params, bm25_weight=0.0, short_bm25_weight=0.0, chunk_vector_share=1.0)
     whole = next(h for h in retriever.search(question, k=3) if h.chunk.article == "第二条")
     retriever.params = replace(retriever.params, chunk_vector_share=0.5)
     mixed = next(h for h in retriever.search(question, k=3) if h.chunk.article == "第二条")
