@@ -34,13 +34,17 @@ def test_tolerance_eval(shared_index, name):
 
 @pytest.mark.slow
 @pytest.mark.shared
-@pytest.mark.parametrize("name, reached", [("tolerance-real-heldout.jsonl", 0.70), ("tolerance-real-blind.jsonl", 0.80),
-                                           ("tolerance-real-heldout-2.jsonl", 0.90)])
-def test_real_decisions_nobody_tuned_for(shared_index, name, reached):
+@pytest.mark.parametrize("name, reached, insufficient", [
+    ("tolerance-real-heldout.jsonl", 0.70, 0.20), ("tolerance-real-blind.jsonl", 0.80, 0.20),
+    ("tolerance-real-heldout-2.jsonl", 0.90, 0.20),
+    # collected at stop 28 and scored once, blind, before anything else was done with it: 13/20, 「信息不足」 for 3 of
+    # the 14 punished cases; no tolerated case (every one the search found was already in another set)
+    ("tolerance-real-heldout-3.jsonl", 0.65, 0.22)])
+def test_real_decisions_nobody_tuned_for(shared_index, name, reached, insufficient):
     """Published decisions no cue, clause or rule was written from (docs/benchmarks.md): the figures reached."""
     result = run_tolerance_eval(Components.load(shared_index), EVAL / name)
     assert result["accuracy"] >= reached, result["items"]
-    assert result["insufficient_when_stated"] <= 0.20, result["confusion"]
+    assert result["insufficient_when_stated"] <= insufficient, result["confusion"]
     assert result["key_citation_share"] == 1.0
 
 
