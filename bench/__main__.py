@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 
+from assistant.errors import AssistantError
 from bench import fit_refusal, fusion_by_length, kb_memory, question_bank, run_benchmark, run_soak, scale, startup
 
 COMMANDS = {"benchmark": run_benchmark.main, "soak": run_soak.main, "startup": startup.main,
@@ -25,7 +26,11 @@ def main(argv: list[str]) -> int:
     if not argv or argv[0] not in COMMANDS:
         print(f"用法：python -m bench {{{'|'.join(COMMANDS)}}} [选项]（--help 查看各命令的选项）", file=sys.stderr)
         return 2
-    return COMMANDS[argv[0]](argv[1:])
+    try:
+        return COMMANDS[argv[0]](argv[1:])
+    except AssistantError as e:  # a missing index or question file: the message, not a traceback
+        print(f"错误：{e}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

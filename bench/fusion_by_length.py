@@ -21,8 +21,10 @@ from rich.console import Console
 from rich.table import Table
 
 from assistant.components import Components
+from assistant.evaluation.bank import leave_out
 from assistant.evaluation.questions import load_questions
 from assistant.evaluation.retrieval_eval import first_hit_rank
+from assistant.retrieval.query import question_chars
 from assistant.settings import load_settings
 
 WEIGHTS = (0.75, 1.0, 1.5, 2.0, 3.0)
@@ -36,10 +38,6 @@ def _pair(figures: tuple[int, int]) -> str:
     return f"{figures[0]} / {figures[1]}"
 
 
-def _length(question: str) -> int:
-    return len("".join(question.split()))
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="按问题长度选定 BM25 在融合中的权重（留一问题集）")
     parser.add_argument("--index-dir", type=Path, required=True)
@@ -47,23 +45,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     parts = Components.load(load_settings(index_dir=args.index_dir))
-    retriever, bank, shipped = parts.retriever(), parts.question_bank(), parts.retriever().params
-    sets = {p.stem: [q for q in load_questions([p]) if q.answerable and q.gold] for p in args.questions}
-    everyone = {p.stem: load_questions([p]) for p in args.questions}
+    retriever = parts.retriever()
+    shipped = retriever.params
+    everyone = {p.stem: load_questions([p]) for p in args.questions}  # each set's bank is the bank less all of these
+    sets = {name: [q for q in questions if q.answerable and q.gold] for name, questions in everyone.items()}
     # the first-hit rank of every question under one BM25 weight for all, then the rules read these
     rank: dict[tuple[str, int, float], int] = {}
     for weight in WEIGHTS:
         retriever.params = dataclasses.replace(shipped, bm25_weight=weight, short_bm25_weight=weight)
         for name, questions in sets.items():
-            if bank is not None:
-                retriever.bank = bank.without([q.question for q in everyone[name]], [q.origin for q in everyone[name]])
+            leave_out(parts, everyone[name])
             for i, q in enumerate(questions):
                 rank[(name, i, weight)] = first_hit_rank(q, [(h.chunk.text, "") for h in retriever.search(q.question, 10)])
-    retriever.params, retriever.bank = shipped, bank
+    retriever.params = shipped
 
     def score(names: list[str], rule: tuple[int, float, float]) -> tuple[int, int]:
         cut, short, long = rule
-        ranks = [rank[(n, i, short if _length(q.question) <= cut else long)]
+        ranks = [rank[(n, i, short if question_chars(q.question) <= cut else long)]
                  for n in names for i, q in enumerate(sets[n])]
         return sum(r == 1 for r in ranks), sum(0 < r <= 5 for r in ranks)
 

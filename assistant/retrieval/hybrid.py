@@ -22,7 +22,7 @@ from langchain_core.embeddings import Embeddings
 from threadpoolctl import threadpool_limits
 
 from assistant.grounding.in_force import SUPERSEDED_FACTOR, in_force_first
-from assistant.retrieval.query import Query
+from assistant.retrieval.query import Query, question_chars
 from assistant.retrieval.question_bank import BankMatch, QuestionBank
 from assistant.retrieval.snapshot import Added, Snapshot
 from assistant.retrieval.snapshot_cache import SnapshotCache
@@ -226,7 +226,7 @@ class HybridRetriever:
         dense = p.chunk_vector_share * chunk_cos + (1 - p.chunk_vector_share) * sentence_cos
         ranks = {"bm25": _top(bm25, allowed, p.candidates, positive=True), "dense": _top(dense, allowed, p.candidates)}
         fused: dict[int, float] = {}
-        short = len("".join(query.split())) <= p.short_question_chars
+        short = question_chars(query) <= p.short_question_chars
         for name, weight in (("bm25", p.short_bm25_weight if short else p.bm25_weight), ("dense", p.dense_weight)):
             for i, rank in ranks[name].items():
                 fused[i] = fused.get(i, 0.0) + weight / (p.rrf_k + rank)

@@ -13,6 +13,11 @@ if TYPE_CHECKING:
     from assistant.retrieval.snapshot import Snapshot
 
 
+def question_chars(text: str) -> int:
+    """How long a question is, for the weights that depend on it: its characters, blanks not counted."""
+    return len("".join(text.split()))
+
+
 def content_words(question: str, tokenizer: Tokenizer) -> list[str]:
     """The question's content words, longest first (then in the question's order, so the same question
     always weighs the same way), without sub-words of a longer one."""
