@@ -74,7 +74,7 @@ class RetrievalParams:
     candidates: int = 50  # per retriever
     rrf_k: float = 10.0
     dense_weight: float = 1.0
-    # BM25's weight in the fusion depends on how long the question is: a short one (「引咎辞职啥意思？」) gives the
+    # BM25's weight in the fusion depends on how long the question is: a short one (「什么是诫勉？」) gives the
     # lexical match one or two words to go on, the dense ranking more; a long one many words that each count.
     # Fitted leave-one-set-out over the seven answerable sets (cut 10–50 characters × both weights 0.75–3; every
     # held-out set chose ≤ 30 → 1.0, longer → 1.5 but two that chose 36): R@1 summed 288 → 294, R@5 385 → 390
