@@ -7,7 +7,8 @@ question files in the evaluation format (id, question, answerable, gold, origin)
         --add eval/real-unanswerable-heldout.jsonl --add eval/public-qa.jsonl --add eval/public-qa-unanswerable.jsonl \
         --add bench/question_bank_rows/public-qa-lexicon-pages.jsonl --add eval/public-qa-2.jsonl \
         --add eval/public-qa-unanswerable-2.jsonl --add eval/public-qa-3.jsonl \
-        --add eval/public-qa-unanswerable-3.jsonl                          (the shipped bank)
+        --add eval/public-qa-unanswerable-3.jsonl --add eval/public-qa-4.jsonl \
+        --add eval/public-qa-unanswerable-4.jsonl                          (the shipped bank)
     python -m bench question-bank --index-dir <…> --check                 (the vectors cover the bank)
 
 Each row keeps the page it was asked on and the file it came from (`collection`). A gold passage must be found
