@@ -76,14 +76,14 @@ def test_answers_cite_the_gold_and_refuse_when_the_corpus_has_none(service, shar
 
 
 # Reached on real questions (docs/benchmarks.md), through the same answers /api/chat gives, each set with the question
-# bank (and the document prior fitted on it) less its own questions: real-dev.jsonl, public-qa.jsonl and
-# public-qa-unanswerable.jsonl took part in fitting the refusal decision (their out-of-fold figures are in the docs);
-# shared-heldout.jsonl, real-heldout.jsonl, real-heldout-2.jsonl, real-unanswerable-heldout.jsonl and the two sets
-# collected after it, public-qa-2.jsonl and public-qa-unanswerable-2.jsonl, and the two after them, public-qa-3.jsonl
-# and public-qa-unanswerable-3.jsonl, and public-qa-4.jsonl and public-qa-unanswerable-4.jsonl (stop 29), never did.
+# bank (and the document prior fitted on it) less its own questions: real-dev.jsonl, public-qa.jsonl,
+# public-qa-unanswerable.jsonl and (from stop 29) public-qa-2/-3.jsonl and public-qa-unanswerable-2/-3.jsonl took part
+# in fitting the refusal decision (their out-of-fold figures are in the docs); shared-heldout.jsonl,
+# real-heldout.jsonl, real-heldout-2.jsonl, real-unanswerable-heldout.jsonl, public-qa-4.jsonl and
+# public-qa-unanswerable-4.jsonl never did.
 REAL = {"real-dev.jsonl": dict(cited=0.68, precision=0.65, refused=0.67, wrongly_refused=0.03),
         "shared-heldout.jsonl": dict(cited=0.54, precision=0.48, refused=0.85, wrongly_refused=0.04),
-        "real-heldout.jsonl": dict(cited=0.78, precision=0.73, refused=0.77, wrongly_refused=0.08),
+        "real-heldout.jsonl": dict(cited=0.78, precision=0.73, refused=0.80, wrongly_refused=0.04),
         "real-unanswerable-heldout.jsonl": dict(cited=0.0, precision=0.0, refused=0.95, wrongly_refused=0.0),
         # 0.574 until public-qa-4 joined the bank at stop 29: one question (of 61) lost its first place to a passage a
         # banked question lifts; public-qa gained two, public-qa-2 one in the top five (docs/benchmarks.md, stop 29)
@@ -96,8 +96,9 @@ REAL = {"real-dev.jsonl": dict(cited=0.68, precision=0.65, refused=0.67, wrongly
         "public-qa-3.jsonl": dict(cited=0.51, precision=0.54, refused=0.0, wrongly_refused=0.10),
         "public-qa-unanswerable-3.jsonl": dict(cited=0.0, precision=0.0, refused=0.69, wrongly_refused=0.0),
         # collected at stop 29 and scored once, blind, before joining the bank: cited 0.429, precision 0.455, 3 of 35
-        # wrongly refused; 19 of 25 unanswerable refused
-        "public-qa-4.jsonl": dict(cited=0.42, precision=0.45, refused=0.0, wrongly_refused=0.09),
+        # wrongly refused; 19 of 25 unanswerable refused. With the refusal refitted on the larger pool: one fewer
+        # wrongly refused, answered with a passage that does not hold the answer (precision 0.441)
+        "public-qa-4.jsonl": dict(cited=0.42, precision=0.44, refused=0.0, wrongly_refused=0.06),
         "public-qa-unanswerable-4.jsonl": dict(cited=0.0, precision=0.0, refused=0.76, wrongly_refused=0.0)}
 
 
