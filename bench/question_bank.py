@@ -1,19 +1,24 @@
 """Build the question bank (assistant/resources/question_bank.jsonl and its vectors, question_bank.npz) from
 question files in the evaluation format (id, question, answerable, gold, origin):
 
-    python -m bench question-bank --index-dir <index of ../shared/corpus> \
+    python -m bench question-bank --index-dir <index of ../shared/corpus> --add eval/<new set>.jsonl
+                                                    (the shipped bank and the new set's questions)
+    python -m bench question-bank --index-dir <index of ../shared/corpus> --rebuild \
         --add ../shared/eval/dev.jsonl --add ../shared/eval/real-dev.jsonl --add eval/shared-heldout.jsonl \
         --add eval/real-heldout.jsonl --add eval/real-heldout-2.jsonl --add eval/real-unanswerable.jsonl \
         --add eval/real-unanswerable-heldout.jsonl --add eval/public-qa.jsonl --add eval/public-qa-unanswerable.jsonl \
         --add bench/question_bank_rows/public-qa-lexicon-pages.jsonl --add eval/public-qa-2.jsonl \
         --add eval/public-qa-unanswerable-2.jsonl --add eval/public-qa-3.jsonl \
         --add eval/public-qa-unanswerable-3.jsonl --add eval/public-qa-4.jsonl \
-        --add eval/public-qa-unanswerable-4.jsonl                          (the shipped bank)
+        --add eval/public-qa-unanswerable-4.jsonl                          (the shipped bank, from its files alone)
     python -m bench question-bank --index-dir <…> --check                 (the vectors cover the bank)
 
-Each row keeps the page it was asked on and the file it came from (`collection`). A gold passage must be found
-in the index (else the build stops: a row that answers nothing would only mislead); a question already in the
-bank is kept once. `--check` writes nothing and fails when the shipped vectors do not cover the bank.
+`--add` keeps the bank's rows and adds the files' questions; only `--rebuild` starts from nothing (until stop 29
+`--add` alone rebuilt, and adding one set that way silently dropped the other 932 rows). Each row keeps the page
+it was asked on and the file it came from (`collection`). A gold passage must be found in the index (else the
+build stops: a row that answers nothing would only mislead); a question already in the bank is kept once, as
+first banked. Vectors already shipped for this embedder are reused. `--check` writes nothing and fails when the
+shipped vectors do not cover the bank.
 """
 
 from __future__ import annotations
@@ -35,9 +40,11 @@ from assistant.settings import load_settings
 RESOURCES = Path(__file__).resolve().parents[1] / "assistant" / "resources"
 
 
-def collect(paths: list[Path]) -> list[dict]:
-    """The bank's rows from question files (read as the evaluation reads them), each question once."""
-    rows, seen = [], set()
+def collect(paths: list[Path], rows: list[dict] | None = None) -> list[dict]:
+    """The bank's rows: `rows` (the bank so far), then the questions of the files (read as the evaluation reads
+    them) not already among them."""
+    rows = list(rows or [])
+    seen = {squash(r["question"]) for r in rows}
     for path in paths:
         for q in load_questions([path]):
             if (key := squash(q.question)) in seen:
@@ -57,13 +64,37 @@ def unresolved(rows: list[dict], parts: Components) -> list[str]:
     return [q.question for q, found in zip(bank.questions, resolved.answered) if q.answerable and not found]
 
 
+def build(parts: Components, paths: list[Path], folder: Path = RESOURCES, rebuild: bool = False) -> list[dict]:
+    """Write the bank (the one in `folder` plus the files' questions, or the files' alone when `rebuild`) and its
+    vectors into `folder`; the rows written. Raises ValueError, writing nothing, when an answerable question's
+    passage is not in the index."""
+    bank_file, vectors_file = folder / BANK_FILE, folder / VECTORS_FILE
+    kept = [] if rebuild or not bank_file.exists() else \
+        [json.loads(line) for line in bank_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = collect(paths, kept)
+    if missing := unresolved(rows, parts):
+        raise ValueError(f"{len(missing)} 条可回答问题的出处在索引中找不到：" + "；".join(missing[:5]))
+    model = parts.store.model
+    shipped = VectorPack.load(vectors_file) if vectors_file.exists() else None
+    keys = [vector_key(model, r["question"]) for r in rows]
+    known = shipped.get(keys) if shipped is not None and shipped.model == model else {}
+    vectors = {k: known[k] if k in known else parts.embeddings.embed_query(r["question"]) for k, r in zip(keys, rows)}
+    bank_file.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    VectorPack.build(model, vectors).save(vectors_file)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="生成问题库（assistant/resources/question_bank.*）")
     parser.add_argument("--index-dir", type=Path, required=True)
-    parser.add_argument("--add", type=Path, action="append", default=[])
+    parser.add_argument("--add", type=Path, action="append", default=[], help="加入问题库的问题文件（可多个）")
+    parser.add_argument("--rebuild", action="store_true", help="只由 --add 的文件重建问题库（不保留现有条目）")
     parser.add_argument("--check", action="store_true", help="只检查随附向量是否覆盖问题库")
     args = parser.parse_args(argv)
     console = Console(width=160)
+    if not args.check and not args.add:
+        console.print("[red]错误：请用 --add 指定问题文件，或用 --check 检查随附向量[/red]")
+        return 1
     parts = Components.load(load_settings(index_dir=args.index_dir))
     model = parts.store.model
     if args.check:
@@ -72,16 +103,13 @@ def main(argv: list[str] | None = None) -> int:
         covered = len(pack.get([vector_key(model, q.question) for q in questions])) if pack.model == model else 0
         console.print(f"问题库 {len(questions)} 条，随附向量覆盖 {covered} 条（{pack.model}）")
         return 0 if covered == len(questions) else 1
-    rows = collect(args.add)
-    if missing := unresolved(rows, parts):
-        console.print(f"[red]{len(missing)} 条可回答问题的出处在索引中找不到：[/red]" + "；".join(missing[:5]))
+    try:
+        rows = build(parts, args.add, rebuild=args.rebuild)
+    except ValueError as err:
+        console.print(f"[red]{err}[/red]")
         return 1
-    (RESOURCES / BANK_FILE).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    embeddings = parts.embeddings
-    vectors = {vector_key(model, r["question"]): embeddings.embed_query(r["question"]) for r in rows}
-    VectorPack.build(model, vectors).save(RESOURCES / VECTORS_FILE)
-    console.print(f"问题库：{len(rows)} 条（可回答 {sum(r['answerable'] for r in rows)}），来自 "
-                  + "、".join(p.name for p in args.add))
+    console.print(f"问题库：{len(rows)} 条（可回答 {sum(r['answerable'] for r in rows)}），"
+                  + ("由 " if args.rebuild else "加入 ") + "、".join(p.name for p in args.add))
     return 0
 
 

@@ -205,3 +205,34 @@ def test_a_refresh_prepares_the_bank_for_the_new_snapshot_before_any_question(se
     seed.retriever().search(ASKED)
     seed.retriever().search("乡镇干部补贴")
     assert len(fits) == 1  # fitted once per snapshot
+
+
+def test_adding_a_set_keeps_the_bank_and_only_rebuild_starts_afresh(seed, tmp_path):
+    """`python -m bench question-bank --add F` adds F's questions to the bank; `--rebuild` alone starts from the
+    given files. A question whose passage the index lacks stops the build and writes nothing."""
+    from bench.question_bank import build
+
+    def questions(name, *rows):
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        return path
+
+    answerable = questions("a", {"id": "a1", "question": ASKED, "answerable": True,
+                                 "gold": [{"source": SOURCE, "contains": ANSWER}], "origin": "https://a.example/1"})
+    unanswerable = questions("b", {"id": "b1", "question": "公务员病假期间工资怎么发？", "answerable": False, "gold": [],
+                                   "origin": "https://b.example/1"})
+    folder = tmp_path / "bank"
+    folder.mkdir()
+    assert [r["question"] for r in build(seed, [answerable], folder)] == [ASKED]
+    assert [r["collection"] for r in build(seed, [unanswerable, answerable], folder)] == ["a", "b"]
+    written = read_bank((folder / BANK_FILE).read_text(encoding="utf-8"))
+    assert [q.answerable for q in written] == [True, False]
+    pack = VectorPack.load(folder / VECTORS_FILE)
+    assert len(pack.get([vector_key(pack.model, q.question) for q in written])) == 2
+    assert [r["collection"] for r in build(seed, [unanswerable], folder, rebuild=True)] == ["b"]
+    before = (folder / BANK_FILE).read_bytes()
+    lost = questions("c", {"id": "c1", "question": "留置最长多久？", "answerable": True,
+                           "gold": [{"source": SOURCE, "contains": "本文件中没有的一句话"}], "origin": ""})
+    with pytest.raises(ValueError, match="找不到"):
+        build(seed, [lost], folder)
+    assert (folder / BANK_FILE).read_bytes() == before
