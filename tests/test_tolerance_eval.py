@@ -52,6 +52,19 @@ def test_real_decisions_nobody_tuned_for(shared_index, name, reached, insufficie
     assert result["key_citation_share"] == 1.0
 
 
+@pytest.mark.slow
+@pytest.mark.shared
+def test_a_situation_in_traditional_characters_is_screened_as_in_simplified(shared_index):
+    """The written situations typed in traditional characters: the same findings and outlook as in simplified."""
+    import opencc
+
+    service, to_traditional = Components.load(shared_index).tolerance(), opencc.OpenCC("s2t")
+    for item in load_situations(EVAL / "tolerance.jsonl"):
+        simple, typed = service.assess(item["situation"]), service.assess(to_traditional.convert(item["situation"]))
+        assert typed.outlook == simple.outlook, item["situation"]
+        assert [(f.factor, f.verdict) for f in typed.factors] == [(f.factor, f.verdict) for f in simple.factors]
+
+
 REAL_SETS = ["tolerance-real-dev.jsonl", "tolerance-real-heldout.jsonl", "tolerance-real-blind.jsonl",
              "tolerance-real-heldout-2.jsonl", "tolerance-real-heldout-3.jsonl", "tolerance-real-heldout-4.jsonl"]
 

@@ -29,6 +29,7 @@ import numpy as np
 
 from assistant.embeddings.cache import cache_key
 from assistant.embeddings.pack import VectorPack
+from assistant.grounding.script import simplified
 from assistant.grounding.text import squash
 from assistant.retrieval.doc_prior import DocPrior
 
@@ -42,8 +43,9 @@ APPLIES = 0.5  # share of the answerable rows whose passages the index must hold
 
 
 def vector_key(model: str, question: str) -> str:
-    """A banked question's key in question_bank.npz: the embedding cache's key of it as a query."""
-    return cache_key(model, "\x00query\x00" + question)
+    """A banked question's key in question_bank.npz: the embedding cache's key of it as a query, read as a new
+    question is (in simplified characters)."""
+    return cache_key(model, "\x00query\x00" + simplified(question))
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,7 @@ class QuestionBank:
             shipped = pack.get(keys) if pack.model == model else {}
             if len(shipped) == len(keys):
                 return cls(questions, np.array([shipped[k] for k in keys], dtype=np.float32), params)
-        return cls(questions, lambda: np.array([embeddings.embed_query(q.question) for q in questions],
+        return cls(questions, lambda: np.array([embeddings.embed_query(simplified(q.question)) for q in questions],
                                                dtype=np.float32), params)
 
     def without(self, questions: Iterable[str], origins: Iterable[str] = ()) -> QuestionBank:
