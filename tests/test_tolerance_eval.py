@@ -35,15 +35,18 @@ def test_tolerance_eval(shared_index, name):
 @pytest.mark.slow
 @pytest.mark.shared
 @pytest.mark.parametrize("name, reached, insufficient", [
-    ("tolerance-real-heldout.jsonl", 0.70, 0.20), ("tolerance-real-blind.jsonl", 0.80, 0.20),
+    # from stop 30 the reader's strong readings of consequences and remedy count as weak: two punished 疫情 cases
+    # here (「导致7人感染」, 「也没有按要求上报」) read 「信息不足」 (0.80 → 0.70, where stated 0.20 → 0.30); blind 10 → 11/11
+    ("tolerance-real-heldout.jsonl", 0.70, 0.30), ("tolerance-real-blind.jsonl", 1.0, 0.0),
     ("tolerance-real-heldout-2.jsonl", 0.90, 0.20),
     # collected at stop 28 and scored once, blind, before anything else was done with it: 13/20, 「信息不足」 for 3 of
     # the 14 punished cases; no tolerated case (every one the search found was already in another set)
     ("tolerance-real-heldout-3.jsonl", 0.70, 0.22),
     # collected at stop 29 and scored once, blind, before anything else was done with it: 6/24 (0.25), 「信息不足」 for 7
     # of the 19 cases whose facts are stated. Most tolerated cases here are penalties revoked on review (「逼官招商」)
-    # or told without a word on motive; 8/24 once the reader learned the clauses of 29 more reports (stop 29)
-    ("tolerance-real-heldout-4.jsonl", 0.33, 0.32)])
+    # or told without a word on motive; 8/24 once the reader learned the clauses of 29 more reports (stop 29); 9/24
+    # with consequences and remedy read as weak (stop 30: 「也一直配合调查」 no longer a remedy refused)
+    ("tolerance-real-heldout-4.jsonl", 0.375, 0.37)])
 def test_real_decisions_nobody_tuned_for(shared_index, name, reached, insufficient):
     """Published decisions no cue, clause or rule was written from (docs/benchmarks.md): the figures reached."""
     result = run_tolerance_eval(Components.load(shared_index), EVAL / name)
@@ -72,17 +75,16 @@ REAL_SETS = ["tolerance-real-dev.jsonl", "tolerance-real-heldout.jsonl", "tolera
 @pytest.mark.slow
 @pytest.mark.shared
 @pytest.mark.parametrize("sets, situations, accuracy, insufficient, tolerable_precision", [
-    # the first four sets, gated as before stop 29 but for the figures the new clauses moved (0.789 → 0.758,
-    # 「信息不足」 where stated 0.099 → 0.111): still no false reassurance there
-    (REAL_SETS[:4], 95, 0.75, 0.12, 1.0),
-    # all six: 4 of the 19 「可能容错」 were punished (3) or undecidable (1) cases, two of them because the reader
-    # took a self-serving purpose for a public one (「为了保住这份政绩」)
-    (REAL_SETS, 139, 0.70, 0.09, 0.78)])
+    # the first four sets: 0.758 at stop 29; 0.853 (「信息不足」 where stated 0.111 → 0.062) once the reader's strong
+    # readings of consequences and remedy count as weak (stop 30); still no false reassurance there
+    (REAL_SETS[:4], 95, 0.85, 0.07, 1.0),
+    # all six: 0.705 at stop 29 (4 of the 19 「可能容错」 punished or undecidable cases), 0.763 at stop 30 (「信息不足」
+    # where stated 0.079 → 0.096; 3 of the 22 「可能容错」 were punished (2) or undecidable (1) cases)
+    (REAL_SETS, 139, 0.76, 0.10, 0.86)])
 def test_held_out_folds_of_all_real_decisions(shared_index, sets, situations, accuracy, insufficient,
                                               tolerable_precision):
     """The published decisions of the real-case sets as one set, 5 grouped folds, each screened with the reading
-    chosen on the others: the figures reached, and the command's exit status (docs/benchmarks.md, stop 29: on all
-    139 0.705 before and after the clauses of 29 more reports, 「信息不足」 where the facts are stated 0.105 → 0.079)."""
+    chosen on the others: the figures reached, and the command's exit status (docs/benchmarks.md, stops 29 and 30)."""
     args = [a for name in sets for a in ("--questions", str(EVAL / name))]
     out = CliRunner().invoke(cli, ["eval-tolerance", *args, "--folds", "5", "--json", "--min-accuracy", str(accuracy),
                                    "--index-dir", str(shared_index.index_dir)],

@@ -181,16 +181,25 @@ def counts(m: Match, threshold: float, decisive_threshold: float) -> bool:
 
 
 DERELICTION = "应尽的职责没有履行"  # the ground of a strong exploratory `against`
+# Factors whose `against` the clause reader reads as weak at most, whatever class it picks. How grave a loss was is
+# told in words of magnitude, which the lexicon reads (重大/严重/恶劣的损失, 人员伤亡, 安全事故 → strong); a remedy
+# refused counts as weak in the lexicon too (obstruction and cover-up are read as knowingly: decisive). The reader's
+# strong readings of these two were mostly the proceedings and the background (「现在被查出来了」「被人拍下来举报了」
+# 「也一直配合调查」「体校1985年成立」), each enough with one favourable fact to read a case unlikely. Read as weak:
+# 95 real decisions, grouped folds, 0.758 → 0.853 (「信息不足」 where stated 11.1 % → 6.2 %, likely_tolerable precision
+# 1.0); all 139 0.705 → 0.763 (docs/benchmarks.md, stop 30).
+READ_AS_WEAK = frozenset({"consequences", "remedy"})
 
 
 def reading_match(situation: str, r: Reading) -> Match:
     """A reading as a match. A motive read in words that deny something (「一分没拿」「没有往来」) is the
     absence of gain, not a purpose; a strong `against` on the exploratory factor is a duty left undone, not
-    merely routine work."""
+    merely routine work; an `against` on consequences or remedy is weak (READ_AS_WEAK)."""
     label = NO_GAIN if (r.factor, r.verdict, r.negated) == ("motive", "supports", True) \
         else DERELICTION if (r.factor, r.verdict, r.strength) == DUTY_LEFT_UNDONE \
         else READING_LABELS[(r.factor, r.verdict)]
-    return Match(r.factor, r.verdict, r.strength, label, r.start, r.end, False, situation[r.start:r.end],
+    strength = "weak" if r.verdict == "against" and r.factor in READ_AS_WEAK else r.strength
+    return Match(r.factor, r.verdict, strength, label, r.start, r.end, False, situation[r.start:r.end],
                  r.probability)
 
 
