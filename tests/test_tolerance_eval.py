@@ -46,7 +46,10 @@ def test_tolerance_eval(shared_index, name):
     # of the 19 cases whose facts are stated. Most tolerated cases here are penalties revoked on review (「逼官招商」)
     # or told without a word on motive; 8/24 once the reader learned the clauses of 29 more reports (stop 29); 9/24
     # with consequences and remedy read as weak (stop 30: 「也一直配合调查」 no longer a remedy refused)
-    ("tolerance-real-heldout-4.jsonl", 0.375, 0.37)])
+    ("tolerance-real-heldout-4.jsonl", 0.375, 0.37),
+    # collected at stop 30 by a helper that never saw the method and scored once, blind: 10/14 with the code of stop 29
+    # and of stop 30 alike (the two tolerated cases read likely; three punished read 「信息不足」, 3 of the 10 stated)
+    ("tolerance-real-heldout-5.jsonl", 0.71, 0.30)])
 def test_real_decisions_nobody_tuned_for(shared_index, name, reached, insufficient):
     """Published decisions no cue, clause or rule was written from (docs/benchmarks.md): the figures reached."""
     result = run_tolerance_eval(Components.load(shared_index), EVAL / name)
