@@ -33,7 +33,7 @@ from rich.console import Console
 from assistant.components import Components
 from assistant.embeddings.pack import VectorPack
 from assistant.evaluation.questions import load_questions
-from assistant.grounding.script import simplified
+from assistant.grounding.question_text import read_question
 from assistant.grounding.text import squash
 from assistant.retrieval.question_bank import BANK_FILE, VECTORS_FILE, QuestionBank, read_bank, vector_key
 from assistant.settings import load_settings
@@ -79,7 +79,7 @@ def build(parts: Components, paths: list[Path], folder: Path = RESOURCES, rebuil
     shipped = VectorPack.load(vectors_file) if vectors_file.exists() else None
     keys = [vector_key(model, r["question"]) for r in rows]
     known = shipped.get(keys) if shipped is not None and shipped.model == model else {}
-    vectors = {k: known[k] if k in known else parts.embeddings.embed_query(simplified(r["question"]))
+    vectors = {k: known[k] if k in known else parts.embeddings.embed_query(read_question(r["question"]))
                for k, r in zip(keys, rows)}
     bank_file.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     VectorPack.build(model, vectors).save(vectors_file)

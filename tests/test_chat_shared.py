@@ -121,15 +121,19 @@ def test_real_questions_keep_the_reached_figures(parts, shared_dir, name):
     assert scores.refused_unanswerable >= bar["refused"] and scores.wrongly_refused <= bar["wrongly_refused"]
 
 
-def test_a_question_in_traditional_characters_is_answered_as_in_simplified(service, dev):
+@pytest.mark.parametrize("typing", ["traditional", "courtesy"])
+def test_a_question_typed_otherwise_is_answered_as_typed_plainly(service, dev, typing):
     """A cadre typing in traditional characters (another input method, a text pasted from a Hong Kong or Taiwan
-    page) gets the answer the simplified question gets: same passages, same refusal decision, same text."""
+    page), or greeting and thanking around the question, gets the answer the plain question gets: same passages,
+    same refusal decision, same text."""
     import opencc
 
     to_traditional = opencc.OpenCC("s2t")
+    typed_as = {"traditional": to_traditional.convert,
+                "courtesy": lambda q: f"领导您好！请问一下，{q}麻烦解答一下，谢谢！"}[typing]
     for q in dev:
-        traditional = to_traditional.convert(q["question"])
-        assert traditional != q["question"]
-        simple, typed = service.answer(q["question"]), service.answer(traditional)
-        assert [c.chunk_id for c in typed.citations] == [c.chunk_id for c in simple.citations], traditional
-        assert (typed.refused, typed.answer) == (simple.refused, simple.answer), traditional
+        typed = typed_as(q["question"])
+        assert typed != q["question"]
+        plain, other = service.answer(q["question"]), service.answer(typed)
+        assert [c.chunk_id for c in other.citations] == [c.chunk_id for c in plain.citations], typed
+        assert (other.refused, other.answer) == (plain.refused, plain.answer), typed

@@ -15,7 +15,7 @@ from assistant.answer.types import REFUSAL, Answer, Citations, Delta, Done, Even
 from assistant.grounding.in_force import prefer_in_force
 from assistant.grounding.llm import LLM_UNAVAILABLE, is_unavailable
 from assistant.grounding.passage import Passage
-from assistant.grounding.script import simplified
+from assistant.grounding.question_text import read_question
 from assistant.grounding.text import cut_after_stops
 from assistant.retrieval.doc_names import title_aliases
 from assistant.retrieval.hybrid import Filters, HybridRetriever
@@ -65,7 +65,7 @@ class Answerer:
 
     def retrieve(self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None) -> _Retrieved:
         """The query (history-aware), the numbered passages and whether to refuse."""
-        query, llm_error = standalone_query(simplified(question), list(history), self.tokenizer, self.llm)
+        query, llm_error = standalone_query(read_question(question), list(history), self.tokenizer, self.llm)
         found = self.retriever.retrieve(query, k=self.top_k + 2, filters=filters)
         hits = prefer_in_force(found.hits)[:self.top_k]
         conf = self.judge.confidence(found, hits, self._catalog()[1])

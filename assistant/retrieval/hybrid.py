@@ -22,7 +22,7 @@ from langchain_core.embeddings import Embeddings
 from threadpoolctl import threadpool_limits
 
 from assistant.grounding.in_force import SUPERSEDED_FACTOR, in_force_first
-from assistant.grounding.script import simplified
+from assistant.grounding.question_text import read_question
 from assistant.retrieval.query import Query, question_chars
 from assistant.retrieval.question_bank import BankMatch, QuestionBank
 from assistant.retrieval.snapshot import Added, Snapshot
@@ -217,7 +217,7 @@ class HybridRetriever:
     def candidates(self, query: str, filters: Filters | None = None, snap: Snapshot | None = None) -> Candidates:
         """Both retrievers' best rows for the question, fused by reciprocal rank, with the document preferences."""
         snap, p = snap or self._snap, self.params
-        query = simplified(query)
+        query = read_question(query)
         q = Query.read(query, self.tokenizer, snap)
         q.named = snap.names.named_titles(query)
         allowed = (filters or Filters()).mask(snap)

@@ -29,7 +29,7 @@ import numpy as np
 
 from assistant.embeddings.cache import cache_key
 from assistant.embeddings.pack import VectorPack
-from assistant.grounding.script import simplified
+from assistant.grounding.question_text import read_question
 from assistant.grounding.text import squash
 from assistant.retrieval.doc_prior import DocPrior
 
@@ -44,8 +44,8 @@ APPLIES = 0.5  # share of the answerable rows whose passages the index must hold
 
 def vector_key(model: str, question: str) -> str:
     """A banked question's key in question_bank.npz: the embedding cache's key of it as a query, read as a new
-    question is (in simplified characters)."""
-    return cache_key(model, "\x00query\x00" + simplified(question))
+    question is (assistant.grounding.question_text)."""
+    return cache_key(model, "\x00query\x00" + read_question(question))
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ class QuestionBank:
             shipped = pack.get(keys) if pack.model == model else {}
             if len(shipped) == len(keys):
                 return cls(questions, np.array([shipped[k] for k in keys], dtype=np.float32), params)
-        return cls(questions, lambda: np.array([embeddings.embed_query(simplified(q.question)) for q in questions],
+        return cls(questions, lambda: np.array([embeddings.embed_query(read_question(q.question)) for q in questions],
                                                dtype=np.float32), params)
 
     def without(self, questions: Iterable[str], origins: Iterable[str] = ()) -> QuestionBank:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.grounding.script import simplified
+from assistant.grounding.question_text import read_question
 from assistant.tolerance.factors import FactorAnalyzer
 from assistant.tolerance.service import MAX_CHARS, MIN_CHARS
 from assistant.tolerance.types import VERDICT_LABELS, ToleranceAssessment
@@ -22,7 +22,7 @@ NARRATIVE = re.compile(r"了[，,。；！？]|被|导致|造成|结果|后来|�
 
 def is_tolerance_question(question: str, analyzer: FactorAnalyzer) -> bool:
     """A question about tolerance that describes the asker's own situation (not 「容错的条件是什么」)."""
-    text = simplified(question.strip())
+    text = read_question(question.strip())
     if not MIN_CHARS <= len(text) <= MAX_CHARS or not ASKS_TOLERANCE.search(text) or not FIRST_PERSON.search(text):
         return False
     return bool(NARRATIVE.search(text)) or any(f.verdict != "not stated" for f in analyzer.findings(text))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import re
 
-from assistant.grounding.script import simplified
+from assistant.grounding.question_text import read_question
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.tolerance.factors import FactorAnalyzer
 from assistant.tolerance.lexicon import Negation
@@ -34,7 +34,7 @@ def check_situation(text: str) -> str:
         raise ValueError(f"情况描述过长：最多 {MAX_CHARS} 字，当前 {len(text)} 字")
     if len(_HAN.findall(text)) < MIN_HAN:
         raise ValueError("请用中文描述您的情况")
-    return simplified(text)
+    return read_question(text)
 
 
 class ToleranceService:
