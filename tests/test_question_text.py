@@ -25,6 +25,8 @@ def test_courtesy_clauses_are_left_out_and_nothing_else():
     assert without_courtesy("你好，谢谢") == "你好，谢谢"  # nothing would be left
     assert read_question("您好！黨員賭博怎麼處分？謝謝") == "党员赌博怎么处分？"
     assert without_courtesy("您好请问公务员病假工资怎么发谢谢！") == "请问公务员病假工资怎么发"
+    assert without_courtesy("公务员病假工资怎么发谢谢谢谢谢谢谢谢谢谢谢谢谢谢") == "公务员病假工资怎么发"
+    assert without_courtesy("谢谢" * 1000 + "？") == "谢谢" * 1000 + "？"  # long and hostile: quick, and kept
 
 
 def test_collected_questions_are_left_as_they_are():

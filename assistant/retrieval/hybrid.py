@@ -257,7 +257,7 @@ class HybridRetriever:
         """Can a search for `query` run without waiting on anything: its vector cached in memory and no Chroma
         server to check (an embedded store's ping does nothing)? Then it is about a millisecond of numpy."""
         has_query = getattr(self.embeddings, "has_query", None)
-        return has_query is not None and not getattr(self.store, "url", "") and has_query(query)
+        return has_query is not None and not getattr(self.store, "url", "") and has_query(read_question(query))
 
     def search(self, query: str, k: int = 5, filters: Filters | None = None) -> list[Hit]:
         """The k best passages for a question."""
