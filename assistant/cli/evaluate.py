@@ -128,6 +128,8 @@ def print_answer_report(s: AnswerScores, console: Console) -> None:
         row(kind, figures)
     console.print(table)
     console.print(f"列出的条文含标准答案 {s.listed:.3f}；引用了已被替代文本（现行文本同在）{len(s.superseded_cited)} 次")
+    if s.multipart:
+        console.print(f"标准答案分几处的 {s.multipart} 个问题中，回答正文说全了的占 {s.complete:.3f}")
     for miss in s.misses:
         console.print(f"[yellow]{miss['id']}[/yellow] {miss['why']}：{miss['question'][:40]}", highlight=False)
         for where in miss.get("cited", []):
