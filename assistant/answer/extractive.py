@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.answer.answer_type import asks_quantity, states_quantity
+from assistant.answer.answer_type import asks_list, asks_quantity, states_quantity
 from assistant.grounding.in_force import SUPERSEDED_FACTOR, superseded_note
 from assistant.grounding.passage import Passage
 from assistant.grounding.text import CLAUSE_STOPS, without_article
@@ -29,6 +29,12 @@ RANK_DECAY = 0.5  # passage n weighs 1 / (1 + 0.5·(n − 1)): retrieval rank co
 # Chosen on real-dev from 0 / 1 / 1.5 / 2 / 3 / 4 (the smallest weight at its best figure: cited 0.60 → 0.61,
 # precision 0.61 → 0.62); shared-heldout and real-heldout are unchanged by it (0.44 / 0.44, 0.54 / 0.54).
 QUANTITY_WEIGHT = 2.0
+# A question asking for a list is answered with the whole list of the leading passage, not the one item that shares
+# its words (「四种形态是指哪四种」 was answered with the first form alone): the items around a quoted sentence of
+# that passage — a run of clauses joined by 「；」, numbered items （一）… and the lead-in ending in 「：」 before them —
+# up to this many characters of answer. No other passage joins for it, so what the answer quotes is unchanged.
+LIST_CHARS = 2 * MAX_CHARS
+_ITEM = re.compile(r"^\s*(?:[（(][一二三四五六七八九十]+[）)]|[一二三四五六七八九十]+、|[0-9０-９]+[.．、])")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -117,7 +123,41 @@ def select_sentences(question: str, citations: list[Passage], tokenizer: Tokeniz
             continue
         chosen.append(cand)
         chars += len(cand.text)
+    if asks_list(question):
+        chosen = _with_whole_list(chosen, lead.n, [c for c in candidates if c.citation.n == lead.n])
     return chosen
+
+
+def _linked(sentence: str, following: str) -> bool:
+    """`sentence` and the one after it belong to one list: a clause ending in 「；」 or a lead-in ending in 「：」,
+    or two numbered items."""
+    return sentence.rstrip()[-1:] in "；;：:" or bool(_ITEM.match(sentence) and _ITEM.match(following))
+
+
+def _with_whole_list(chosen: list[_Candidate], lead: int, lead_sentences: list[_Candidate]) -> list[_Candidate]:
+    """The chosen sentences, and the other items of a list a chosen sentence of the leading passage belongs to."""
+    by_position = {c.position: c for c in lead_sentences}
+    taken = {(c.citation.n, c.position) for c in chosen}
+    chars = sum(len(c.text) for c in chosen)
+    out = list(chosen)
+    for cand in chosen:
+        if cand.citation.n != lead:
+            continue
+        start = end = cand.position
+        while start - 1 in by_position and _linked(by_position[start - 1].text, by_position[start].text):
+            start -= 1
+        while end + 1 in by_position and _linked(by_position[end].text, by_position[end + 1].text):
+            end += 1
+        for position in range(start, end + 1):
+            item = by_position.get(position)
+            if item is None or (item.citation.n, position) in taken:
+                continue
+            if chars + len(item.text) > LIST_CHARS:
+                break
+            out.append(item)
+            taken.add((item.citation.n, position))
+            chars += len(item.text)
+    return out
 
 
 def _new_words(sentence: str, lead: str, weights: dict[str, float], quantity: float) -> float:
