@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.answer.answer_type import asks_list, asks_quantity, states_quantity
+from assistant.answer.answer_type import asks_quantity, states_quantity
 from assistant.grounding.in_force import SUPERSEDED_FACTOR, superseded_note
 from assistant.grounding.passage import Passage
 from assistant.grounding.text import CLAUSE_STOPS, without_article
@@ -29,10 +29,11 @@ RANK_DECAY = 0.5  # passage n weighs 1 / (1 + 0.5·(n − 1)): retrieval rank co
 # Chosen on real-dev from 0 / 1 / 1.5 / 2 / 3 / 4 (the smallest weight at its best figure: cited 0.60 → 0.61,
 # precision 0.61 → 0.62); shared-heldout and real-heldout are unchanged by it (0.44 / 0.44, 0.54 / 0.54).
 QUANTITY_WEIGHT = 2.0
-# A question asking for a list is answered with the whole list of the leading passage, not the one item that shares
-# its words (「四种形态是指哪四种」 was answered with the first form alone): the items around a quoted sentence of
-# that passage — a run of clauses joined by 「；」, numbered items （一）… and the lead-in ending in 「：」 before them —
-# up to this many characters of answer. No other passage joins for it, so what the answer quotes is unchanged.
+# A rule is quoted with its structure: a sentence quoted from the leading passage that is one clause of a run joined
+# by 「；」 (「情节较轻的，…；情节较重的，…；情节严重的，…」), a numbered item （一）… or the lead-in ending in 「：」
+# before them brings the other clauses or items, up to this many characters of answer. Word overlap alone quoted the
+# first of 「四种形态」 for 「是指哪四种」, items without the lead-in saying what they lead to, a penalty ladder without
+# its upper rungs. No other passage joins for it, so what the answer quotes is unchanged (docs/benchmarks.md, stop 31).
 LIST_CHARS = 2 * MAX_CHARS
 _ITEM = re.compile(r"^\s*(?:[（(][一二三四五六七八九十]+[）)]|[一二三四五六七八九十]+、|[0-9０-９]+[.．、])")
 
@@ -123,9 +124,7 @@ def select_sentences(question: str, citations: list[Passage], tokenizer: Tokeniz
             continue
         chosen.append(cand)
         chars += len(cand.text)
-    if asks_list(question):
-        chosen = _with_whole_list(chosen, lead.n, [c for c in candidates if c.citation.n == lead.n])
-    return chosen
+    return _with_whole_lists(chosen, lead.n, [c for c in candidates if c.citation.n == lead.n])
 
 
 def _linked(sentence: str, following: str) -> bool:
@@ -134,8 +133,8 @@ def _linked(sentence: str, following: str) -> bool:
     return sentence.rstrip()[-1:] in "；;：:" or bool(_ITEM.match(sentence) and _ITEM.match(following))
 
 
-def _with_whole_list(chosen: list[_Candidate], lead: int, lead_sentences: list[_Candidate]) -> list[_Candidate]:
-    """The chosen sentences, and the other items of a list a chosen sentence of the leading passage belongs to."""
+def _with_whole_lists(chosen: list[_Candidate], lead: int, lead_sentences: list[_Candidate]) -> list[_Candidate]:
+    """The chosen sentences, and the other items of each list a chosen sentence of the leading passage belongs to."""
     by_position = {c.position: c for c in lead_sentences}
     taken = {(c.citation.n, c.position) for c in chosen}
     chars = sum(len(c.text) for c in chosen)
