@@ -31,3 +31,15 @@ def test_configuration_doc_is_generated_from_the_settings():
     done = subprocess.run([sys.executable, str(ROOT / "scripts" / "configuration_doc.py"), "--check"],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_hand_written_uvicorn_commands_pass_what_assistant_serve_passes():
+    """deploy/ and docs/deployment.md start uvicorn themselves: the keep-alive and header cap `assistant serve` sets
+    (assistant/cli/operations.py) are written out there, so they must follow the setting's default."""
+    from assistant.settings import Settings
+
+    keep_alive = str(int(Settings.model_fields["keep_alive"].default))
+    for path in ("deploy/Dockerfile", "deploy/policy-assistant.service", "docs/deployment.md"):
+        text = (ROOT / path).read_text(encoding="utf-8")
+        flags = re.findall(r'--(timeout-keep-alive|h11-max-incomplete-event-size)"?,?\s+"?(\d+)', text)
+        assert dict(flags) == {"timeout-keep-alive": keep_alive, "h11-max-incomplete-event-size": "65536"}, path

@@ -11,6 +11,7 @@ from assistant.grounding.in_force import SUPERSEDED_FACTOR, superseded_note
 from assistant.grounding.passage import Passage
 from assistant.grounding.text import CLAUSE_STOPS, without_article
 from assistant.grounding.text import split_sentences as _split
+from assistant.ingest.markers import L1, L2, L3, L4
 from assistant.tokenizer import EXPANSION_WEIGHT, Tokenizer
 
 _END = CLAUSE_STOPS  # an answer's items are separated by 「；」: each is a sentence of its own
@@ -35,7 +36,7 @@ QUANTITY_WEIGHT = 2.0
 # first of 「四种形态」 for 「是指哪四种」, items without the lead-in saying what they lead to, a penalty ladder without
 # its upper rungs. No other passage joins for it, so what the answer quotes is unchanged (docs/benchmarks.md, stop 31).
 LIST_CHARS = 2 * MAX_CHARS
-_ITEM = re.compile(r"^\s*(?:[（(][一二三四五六七八九十]+[）)]|[一二三四五六七八九十]+、|[0-9０-９]+[.．、])")
+_ITEMS = (L1, L2, L3, L4)  # 一、 （一） 1. （1）: the item markers the parser reads a rule's structure by
 
 
 def split_sentences(text: str) -> list[str]:
@@ -127,34 +128,33 @@ def select_sentences(question: str, citations: list[Passage], tokenizer: Tokeniz
     return _with_whole_lists(chosen, lead.n, [c for c in candidates if c.citation.n == lead.n])
 
 
+def _is_item(sentence: str) -> bool:
+    return any(p.match(sentence.lstrip()) for p in _ITEMS)
+
+
 def _linked(sentence: str, following: str) -> bool:
     """`sentence` and the one after it belong to one list: a clause ending in 「；」 or a lead-in ending in 「：」,
     or two numbered items."""
-    return sentence.rstrip()[-1:] in "；;：:" or bool(_ITEM.match(sentence) and _ITEM.match(following))
+    return sentence.rstrip()[-1:] in "；;：:" or (_is_item(sentence) and _is_item(following))
 
 
 def _with_whole_lists(chosen: list[_Candidate], lead: int, lead_sentences: list[_Candidate]) -> list[_Candidate]:
     """The chosen sentences, and the other items of each list a chosen sentence of the leading passage belongs to."""
     by_position = {c.position: c for c in lead_sentences}
-    taken = {(c.citation.n, c.position) for c in chosen}
+    taken = {c.position for c in chosen if c.citation.n == lead}
     chars = sum(len(c.text) for c in chosen)
     out = list(chosen)
-    for cand in chosen:
-        if cand.citation.n != lead:
-            continue
-        start = end = cand.position
+    for position in sorted(taken):
+        start = end = position
         while start - 1 in by_position and _linked(by_position[start - 1].text, by_position[start].text):
             start -= 1
         while end + 1 in by_position and _linked(by_position[end].text, by_position[end + 1].text):
             end += 1
-        for position in range(start, end + 1):
-            item = by_position.get(position)
-            if item is None or (item.citation.n, position) in taken:
-                continue
+        for item in (by_position[p] for p in range(start, end + 1) if p in by_position and p not in taken):
             if chars + len(item.text) > LIST_CHARS:
                 break
             out.append(item)
-            taken.add((item.citation.n, position))
+            taken.add(item.position)
             chars += len(item.text)
     return out
 
