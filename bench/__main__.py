@@ -6,6 +6,7 @@
 - fit-refusal: the refusal decision, with its curve on questions it was not fitted to;
 - fusion-by-length: BM25's weight in the fusion by question length, chosen leave-one-set-out;
 - question-bank: the bank of questions already answered (assistant/resources/question_bank.*);
+- query-adapter: a linear adapter on the question's vector, fitted and judged leave-one-set-out (not shipped);
 - typed: R@1 / R@5 of questions typed in traditional characters or wrapped in courtesy;
 - scale: index size, memory, snapshot, refresh and search at 1×, 10×, 30× the corpus;
 - kbs: a worker's memory with 1, 2 and 4 knowledge bases.
@@ -20,6 +21,7 @@ from bench import (
     fit_refusal,
     fusion_by_length,
     kb_memory,
+    query_adapter,
     question_bank,
     run_benchmark,
     run_soak,
@@ -30,7 +32,7 @@ from bench import (
 
 COMMANDS = {"benchmark": run_benchmark.main, "soak": run_soak.main, "startup": startup.main,
             "fit-refusal": fit_refusal.main, "fusion-by-length": fusion_by_length.main,
-            "question-bank": question_bank.main, "scale": scale.main, "kbs": kb_memory.main,
+            "question-bank": question_bank.main, "query-adapter": query_adapter.main, "scale": scale.main, "kbs": kb_memory.main,
             "typed": typed.main}
 
 
