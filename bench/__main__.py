@@ -32,8 +32,8 @@ from bench import (
 
 COMMANDS = {"benchmark": run_benchmark.main, "soak": run_soak.main, "startup": startup.main,
             "fit-refusal": fit_refusal.main, "fusion-by-length": fusion_by_length.main,
-            "question-bank": question_bank.main, "query-adapter": query_adapter.main, "scale": scale.main, "kbs": kb_memory.main,
-            "typed": typed.main}
+            "question-bank": question_bank.main, "query-adapter": query_adapter.main, "scale": scale.main,
+            "kbs": kb_memory.main, "typed": typed.main}
 
 
 def main(argv: list[str]) -> int:

@@ -35,6 +35,7 @@ from rich.table import Table
 from assistant.components import Components
 from assistant.evaluation.bank import leave_out
 from assistant.evaluation.questions import Question, load_questions
+from assistant.evaluation.retrieval_eval import first_hit_rank
 from assistant.grounding.question_text import read_question
 from assistant.retrieval.snapshot import Snapshot
 from assistant.settings import load_settings
@@ -82,12 +83,17 @@ def adapted(snap: Snapshot, a: np.ndarray) -> Snapshot:
     return out
 
 
-def _rank(question: Question, order: list[int], snap: Snapshot) -> int:
-    return next((r for r, i in enumerate(order[:TOP], 1) if question.hit(snap.chunks[i].text)), 0)
-
-
-def _recall(ranks: list[int]) -> tuple[int, int]:
+def _recall(questions: list[Question], orders: list[list[int]], snap: Snapshot) -> tuple[int, int]:
+    """R@1 and R@5 counts of these questions over these orders of snapshot rows."""
+    ranks = [first_hit_rank(q, [(snap.chunks[i].text, "") for i in order[:TOP]]) for q, order in zip(questions, orders)]
     return sum(r == 1 for r in ranks), sum(0 < r <= 5 for r in ranks)
+
+
+def _searched(retriever, questions: list[Question], snap: Snapshot) -> tuple[tuple[int, int], tuple[int, int]]:
+    """R@1 / R@5 of the dense list alone and of the fused ranking, from one search per question."""
+    found = [retriever.candidates(q.question, snap=snap) for q in questions]
+    return (_recall(questions, [np.argsort(-f.dense).tolist() for f in found], snap),
+            _recall(questions, [f.rows for f in found], snap))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,12 +107,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if len(args.questions) < 2:
         parser.error("至少需要两个问题集：每个集的适配都在其余集上拟合")
-    factors = [float(f) for f in args.bm25_factors.split(",")]
+    try:
+        factors = [float(f) for f in args.bm25_factors.split(",")]
+    except ValueError:
+        parser.error(f"--bm25-factors 应为逗号分隔的数字：{args.bm25_factors}")
+    if args.epochs < 1 or args.l2 < 0 or any(f < 0 for f in factors):
+        parser.error("--epochs 至少为 1，--l2 与 --bm25-factors 不能为负")
+    everyone = {p.stem: load_questions([p]) for p in args.questions}
+    sets = {name: [q for q in qs if q.answerable and q.gold] for name, qs in everyone.items()}
+    if empty := [name for name, qs in sets.items() if not qs]:
+        parser.error(f"问题集没有带标准答案的可回答问题：{'、'.join(empty)}")
     parts = Components.load(load_settings(index_dir=args.index_dir))
     retriever = parts.retriever()
     snap, shipped = retriever.snapshot, retriever.params
-    everyone = {p.stem: load_questions([p]) for p in args.questions}
-    sets = {name: [q for q in qs if q.answerable and q.gold] for name, qs in everyone.items()}
     vectors = {name: np.array([retriever.embeddings.embed_query(read_question(q.question)) for q in qs],
                               dtype=np.float32).reshape(len(qs), -1) for name, qs in sets.items()}
     gold = {name: [[i for i, c in enumerate(snap.chunks) if q.hit(c.text)] for q in qs] for name, qs in sets.items()}
@@ -121,16 +134,11 @@ def main(argv: list[str] | None = None) -> int:
         if retriever.bank is not None:
             retriever.bank.prepare(snap)  # the bank's document prior from the shipped vectors, as in service
         row = {"set": held, "questions": len(questions), "dense": {}, "fused": {}}
-        for name, s in (("raw", snap), ("adapted", changed)):
-            found = [retriever.candidates(q.question, snap=s) for q in questions]
-            row["dense"][name] = _recall([_rank(q, np.argsort(-f.dense).tolist(), s) for q, f in zip(questions, found)])
-        row["fused"]["shipped"] = _recall([_rank(q, retriever.candidates(q.question, snap=snap).rows, snap)
-                                           for q in questions])
-        for factor in factors:
+        row["dense"]["raw"], row["fused"]["shipped"] = _searched(retriever, questions, snap)
+        for factor in factors:  # the dense list does not depend on BM25's weight: any factor's is the adapted one
             retriever.params = dataclasses.replace(shipped, bm25_weight=shipped.bm25_weight * factor,
                                                    short_bm25_weight=shipped.short_bm25_weight * factor)
-            row["fused"][factor] = _recall([_rank(q, retriever.candidates(q.question, snap=changed).rows, changed)
-                                            for q in questions])
+            row["dense"]["adapted"], row["fused"][factor] = _searched(retriever, questions, changed)
         retriever.params = shipped
         rows[held] = row
     for held, row in rows.items():  # the BM25 factor the other sets rank best with

@@ -66,6 +66,13 @@ def test_one_question_set_or_a_missing_index_is_a_message(tmp_path, capsys):
                  "--questions", str(ROOT / "eval" / "public-qa-3.jsonl"),
                  "--questions", str(ROOT / "eval" / "public-qa-4.jsonl")]) == 1
     assert "错误：索引不存在" in capsys.readouterr().err
+    two = ["--questions", str(ROOT / "eval" / "public-qa-3.jsonl"), "--questions", str(ROOT / "eval" / "public-qa-4.jsonl")]
+    for bad, said in ((["--bm25-factors", "1,半"], "应为逗号分隔的数字"), (["--epochs", "0"], "--epochs 至少为 1"),
+                      (["--questions", str(ROOT / "eval" / "public-qa-unanswerable-5.jsonl")], "public-qa-unanswerable-5")):
+        with pytest.raises(SystemExit) as stop:
+            main(["query-adapter", "--index-dir", str(tmp_path), *two, *bad])
+        err = capsys.readouterr().err
+        assert stop.value.code == 2 and said in err and "Traceback" not in err
 
 
 @pytest.mark.slow
