@@ -213,10 +213,12 @@ class Components:
         return self._once("answerer", build)
 
     def tolerance(self) -> ToleranceService:
+        from assistant.tolerance.outlook_model import OutlookModel
         from assistant.tolerance.service import ToleranceService
 
         return self._once("tolerance", lambda: ToleranceService(self.retriever(), self.chat_model,
-                                                                   self.factor_analyzer))
+                                                                   self.factor_analyzer,
+                                                                   OutlookModel.load(self.store.model)))
 
     def chat(self) -> Chat:
         from assistant.chat import Chat

@@ -4,6 +4,7 @@
 - soak: good and hostile requests for minutes (no 5xx, no leak, still ready);
 - startup: `assistant --help`, cold start, unchanged re-ingest, first ingest;
 - fit-refusal: the refusal decision, with its curve on questions it was not fitted to;
+- fit-outlook: the tolerance screening's learned outlook, with its figures on cases it was not fitted to;
 - fusion-by-length: BM25's weight in the fusion by question length, chosen leave-one-set-out;
 - question-bank: the bank of questions already answered (assistant/resources/question_bank.*);
 - query-adapter: a linear adapter on the question's vector, fitted and judged leave-one-set-out (not shipped);
@@ -18,6 +19,7 @@ import sys
 
 from assistant.errors import AssistantError
 from bench import (
+    fit_outlook,
     fit_refusal,
     fusion_by_length,
     kb_memory,
@@ -31,7 +33,7 @@ from bench import (
 )
 
 COMMANDS = {"benchmark": run_benchmark.main, "soak": run_soak.main, "startup": startup.main,
-            "fit-refusal": fit_refusal.main, "fusion-by-length": fusion_by_length.main,
+            "fit-refusal": fit_refusal.main, "fit-outlook": fit_outlook.main, "fusion-by-length": fusion_by_length.main,
             "question-bank": question_bank.main, "query-adapter": query_adapter.main, "scale": scale.main,
             "kbs": kb_memory.main, "typed": typed.main}
 

@@ -5,7 +5,8 @@
 Each `--code` directory is screened in its own process (PYTHONPATH set to it), alternating rounds so that
 load from other processes on the machine falls on both alike. Each process builds the service, screens
 two situations to warm up, then times `ToleranceService.assess` on every situation of the eval sets with
-the embedder's query cache emptied before each call (a new situation's queries are never cached).
+the embedder's query cache emptied before each call and an empty embedding cache on disk (a new situation's
+vectors are never cached).
 Prints p50/p90/mean per code directory. Self-contained: it must run against old code too.
 """
 
@@ -17,6 +18,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -34,11 +36,18 @@ def situations() -> list[str]:
 
 def child(index_dir: str) -> None:
     """Time the screening of the code on PYTHONPATH; one JSON line on stdout."""
-    import assistant
     from assistant.components import Components
     from assistant.settings import Settings
 
-    parts = Components.load(Settings(index_dir=Path(index_dir)))
+    # an empty embedding cache: a new situation's vector is never stored (the learned outlook embeds a situation
+    # the rule leaves undecided), and the index's cache may hold the eval situations from an earlier fit
+    with tempfile.TemporaryDirectory() as tmp:
+        _time(Components.load(Settings(index_dir=Path(index_dir), embedding_cache=Path(tmp) / "cache.sqlite")))
+
+
+def _time(parts) -> None:
+    import assistant
+
     service = parts.tolerance()
     texts = situations()
     for text in texts[:2]:

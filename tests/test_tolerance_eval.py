@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from assistant.cli import app as cli
 from assistant.components import Components
 from assistant.errors import AssistantError
-from assistant.evaluation.tolerance_eval import load_situations, report_sources, run_tolerance_eval, score
+from assistant.evaluation.situations import load_situations, report_sources
+from assistant.evaluation.tolerance_eval import run_tolerance_eval, score
 from assistant.evaluation.tolerance_folds import groups
 from assistant.tolerance.types import ToleranceAssessment
 
@@ -37,7 +38,10 @@ def test_tolerance_eval(shared_index, name):
 @pytest.mark.parametrize("name, reached, insufficient", [
     # from stop 30 the reader's strong readings of consequences and remedy count as weak: two punished 疫情 cases
     # here (「导致7人感染」, 「也没有按要求上报」) read 「信息不足」 (0.80 → 0.70, where stated 0.20 → 0.30); blind 10 → 11/11
-    ("tolerance-real-heldout.jsonl", 0.70, 0.30), ("tolerance-real-blind.jsonl", 1.0, 0.0),
+    # from stop 33 a situation the rule leaves undecided may read 「难以容错」 when it is told like published decisions
+    # that were not tolerated (tolerance/outlook_model.py, fitted without the set): blind 11 → 10/11 (rb-09, retold
+    # with its decisive facts removed, now unlikely)
+    ("tolerance-real-heldout.jsonl", 0.70, 0.30), ("tolerance-real-blind.jsonl", 0.90, 0.0),
     ("tolerance-real-heldout-2.jsonl", 0.90, 0.20),
     # collected at stop 28 and scored once, blind, before anything else was done with it: 13/20, 「信息不足」 for 3 of
     # the 14 punished cases; no tolerated case (every one the search found was already in another set)
@@ -79,15 +83,19 @@ REAL_SETS = ["tolerance-real-dev.jsonl", "tolerance-real-heldout.jsonl", "tolera
 @pytest.mark.shared
 @pytest.mark.parametrize("sets, situations, accuracy, insufficient, tolerable_precision", [
     # the first four sets: 0.758 at stop 29; 0.853 (「信息不足」 where stated 0.111 → 0.062) once the reader's strong
-    # readings of consequences and remedy count as weak (stop 30); still no false reassurance there
-    (REAL_SETS[:4], 95, 0.85, 0.07, 1.0),
+    # readings of consequences and remedy count as weak (stop 30); still no false reassurance there. From stop 33 the
+    # folds fit the learned outlook and read with the product's settings (no longer the reading chosen per fold):
+    # 0.874, where stated 0.074 (6 of 81)
+    (REAL_SETS[:4], 95, 0.87, 0.09, 1.0),
     # all six: 0.705 at stop 29 (4 of the 19 「可能容错」 punished or undecidable cases), 0.763 at stop 30 (「信息不足」
-    # where stated 0.079 → 0.096; 3 of the 22 「可能容错」 were punished (2) or undecidable (1) cases)
-    (REAL_SETS, 139, 0.76, 0.10, 0.86)])
+    # where stated 0.079 → 0.096; 3 of the 22 「可能容错」 were punished (2) or undecidable (1) cases); 0.784 at stop 33
+    # (where stated 0.088; 2 of 21 「可能容错」 punished or undecidable)
+    (REAL_SETS, 139, 0.78, 0.10, 0.90)])
 def test_held_out_folds_of_all_real_decisions(shared_index, sets, situations, accuracy, insufficient,
                                               tolerable_precision):
-    """The published decisions of the real-case sets as one set, 5 grouped folds, each screened with the reading
-    chosen on the others: the figures reached, and the command's exit status (docs/benchmarks.md, stops 29 and 30)."""
+    """The published decisions of the real-case sets as one set, 5 grouped folds, each screened with the learned
+    outlook fitted on the others: the figures reached, and the command's exit status (docs/benchmarks.md, stops 29,
+    30 and 33)."""
     args = [a for name in sets for a in ("--questions", str(EVAL / name))]
     out = CliRunner().invoke(cli, ["eval-tolerance", *args, "--folds", "5", "--json", "--min-accuracy", str(accuracy),
                                    "--index-dir", str(shared_index.index_dir)],

@@ -48,7 +48,7 @@ def evaluate(questions: Annotated[list[Path], typer.Option("--questions", help="
 def evaluate_tolerance(questions: Annotated[list[Path], typer.Option("--questions", help="JSONL 情况集，可多个（合为一集）")],
                        as_json: Annotated[bool, typer.Option("--json")] = False, index_dir: IndexDir = None,
                        folds: Annotated[int, typer.Option(
-                           "--folds", min=0, max=20, help="按报道来源分组做 K 折：每折在其余各折上选定读取方式，再对本折初筛")] = 0,
+                           "--folds", min=0, max=20, help="按报道来源分组做 K 折：每折在其余各折上拟合结论模型（无结论模型时选定读取方式），再对本折初筛")] = 0,
                        min_accuracy: Annotated[float, typer.Option(help="准确率（有 --folds 时为留出各折的准确率）低于此值时以非零状态退出")] = 0.0) -> None:
     """评测容错初筛：结论准确率、各类混淆、各结论的精确率与召回率、“信息不足”的比例、引用“三个区分开来”或先例案例的比例。"""
     from assistant.components import Components
@@ -142,7 +142,7 @@ def _figure(value: float | None) -> str:
 
 def _tolerance_tables(results: dict[str, dict], console: Console) -> None:
     """The confusion of each result, then its figures side by side (one column per result)."""
-    from assistant.evaluation.tolerance_eval import OUTLOOKS
+    from assistant.evaluation.situations import OUTLOOKS
 
     for name, result in results.items():
         table = Table("预期 \\ 结果", *OUTLOOKS, title=f"容错初筛评测 {name}（{result['situations']} 个情况）")
@@ -187,6 +187,8 @@ def print_fold_report(result: dict, console: Console) -> None:
     console.print(f"读取方式（合并 / 阈值 / 单独定论的阈值）：发布设置 {_setting(result['shipped'])}；"
                   f"在整集上最好的是 {_setting(result['best_on_all'])}"
                   + (f"；读取模型未使用出自本集报道的 {result['clauses_left_out']} 条标注短句" if result["clauses_left_out"] else ""))
+    if result.get("learned_outlook"):
+        console.print("结论模型：每折用其余各折与本集以外的训练情况拟合；整集一栏用发布的权重（其训练情况含本集）")
     for n, fold in enumerate(result["folds"], 1):
         console.print(f"第 {n} 折（{len(fold['test'])} 个情况）：{_setting(fold)}，"
                       f"其余各折准确率 {fold['train_accuracy']:.3f}")

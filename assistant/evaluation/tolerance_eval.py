@@ -4,70 +4,34 @@ confusion, precision and recall per outlook, how often insufficient_information 
 for the situations whose decisive facts are stated), and the share of results whose reasoning cites the
 三个区分开来 passage or a precedent case (by what the cited passage is, not by id).
 
-A set drawn from real reports is never read with example clauses written from the same reports: the
-clause reader is then fitted without them (`screener`).
+Nothing the screening learned from a set scores it: a set drawn from real reports is read with a clause reader
+fitted without the clauses written from them, and the learned outlook is refitted without the set's cases
+(`screener`).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
 from assistant.components import Components
-from assistant.errors import AssistantError
+from assistant.evaluation.outlook_fit import refitted, trains_on
+from assistant.evaluation.situations import OUTLOOKS, analyzer_without, clauses_from, load_situations
 from assistant.grounding.text import marker_numbers
-from assistant.tolerance.factors import FactorAnalyzer
-from assistant.tolerance.lexicon import Negation
-from assistant.tolerance.reader import ClauseReader, load_examples
 from assistant.tolerance.rules import is_three_distinctions
 from assistant.tolerance.service import ToleranceService
-from assistant.tolerance.types import OUTLOOK_LABELS, ToleranceAssessment
-
-OUTLOOKS = list(OUTLOOK_LABELS)
-
-
-def load_situations(path: Path | Sequence[Path]) -> list[dict]:
-    """The rows of a situations file (or of several, one after the other), checked."""
-    if not isinstance(path, Path):
-        rows = [row for one in path for row in load_situations(one)]
-        ids = [r["id"] for r in rows if r.get("id")]
-        if len(ids) != len(set(ids)):
-            raise AssistantError("情况集之间有重复的 id：合为一集时每个情况的 id 应唯一")
-        return rows
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as err:
-        raise AssistantError(f"无法读取情况集 {path}：{err.strerror}") from None
-    rows = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            raise AssistantError(f"{path} 第 {number} 行不是合法的 JSON") from None
-        if not isinstance(row, dict) or not row.get("situation") or row.get("expected_outlook") not in OUTLOOKS:
-            raise AssistantError(f"{path} 第 {number} 行应有 situation 和 expected_outlook（{' / '.join(OUTLOOKS)}）")
-        rows.append(row)
-    return rows
-
-
-def report_sources(rows: list[dict]) -> set[str]:
-    """The URLs of the reports a set was drawn from (a case may be reported at several)."""
-    return {u for r in rows for u in [r.get("source") or "", *(r.get("also_reported_at") or [])] if u}
+from assistant.tolerance.types import ToleranceAssessment
 
 
 def screener(parts: Components, rows: list[dict]) -> tuple[ToleranceService, int]:
-    """The screening to score `rows` with, and how many example clauses were left out for it: the
-    product's own when no clause comes from the set's reports, else one whose reader is fitted without them."""
-    sources = report_sources(rows)
-    left_out = sum(e.source in sources for e in load_examples())
-    if not left_out:
+    """The screening to score `rows` with, and how many example clauses were left out for it: the product's
+    own when nothing of it was fitted on the set, else one whose clause reader is fitted without the clauses of
+    the set's reports and whose learned outlook without the set's cases (outlook_fit.refitted)."""
+    left_out = clauses_from(rows)
+    if not left_out and not trains_on(rows):
         return parts.tolerance(), 0
-    negation = Negation(base=parts.tokenizer.dictionary())
-    analyzer = FactorAnalyzer(negation=negation, reader=ClauseReader(negation=negation, exclude_sources=sources))
-    return ToleranceService(parts.retriever(), parts.chat_model, analyzer), left_out
+    model = refitted(parts, rows)
+    return ToleranceService(parts.retriever(), parts.chat_model, analyzer_without(parts, rows), model), left_out
 
 
 def cites_key_passage(result: ToleranceAssessment) -> bool:

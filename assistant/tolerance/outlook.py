@@ -211,6 +211,17 @@ def _unlikely(by: dict[str, FactorFinding], findings: list[FactorFinding], rules
     return [first, second, third]
 
 
+def explain_learned(findings: list[FactorFinding], rules: RuleSet) -> str:
+    """For a situation the rule left undecided and the learned outlook (outlook_model.py) reads as `unlikely`: what
+    it leaves unstated, that it reads like published decisions that were not tolerated, then the rule and a case."""
+    by = {f.factor: f for f in findings}
+    key = _key(rules)
+    unstated = "；也没有说明".join(MISSING[f] for f in missing(findings)) or "关键事实"
+    first = (f"所述情况尚未说明{unstated}；就所述情节整体而言，更接近已公开的未予容错、依规依纪追责的决定，"
+             f"能否容错仍要按“三个区分开来”逐项认定{_marker(key)}。")
+    return "".join(s for s in [first, *_unlikely(by, findings, rules, key)[1:]] if s)
+
+
 def _insufficient(by: dict[str, FactorFinding], rules: RuleSet, key: int | None) -> list[str]:
     unstated = [MISSING[f] for f in missing(list(by.values()))]
     first = (f"所述情况尚未说明{'；也没有说明'.join(unstated) or '关键事实'}，而“三个区分开来”正是据此区分"

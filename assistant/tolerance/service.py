@@ -12,7 +12,8 @@ from assistant.retrieval.hybrid import HybridRetriever
 from assistant.tolerance.factors import FactorAnalyzer
 from assistant.tolerance.lexicon import Negation
 from assistant.tolerance.llm import fill_with_llm
-from assistant.tolerance.outlook import explain, judge, questions
+from assistant.tolerance.outlook import explain, explain_learned, judge, questions
+from assistant.tolerance.outlook_model import UNDECIDED, OutlookModel
 from assistant.tolerance.rules import RuleFinder
 from assistant.tolerance.types import ToleranceAssessment
 
@@ -39,10 +40,13 @@ def check_situation(text: str) -> str:
 
 class ToleranceService:
     """One per process (built by Components): the lexicon and jieba load once; thread-safe, stateless
-    between calls. `llm_model`: a LangChain chat model that fills the same schema, or None (rules only)."""
+    between calls. `llm_model`: a LangChain chat model that fills the same schema, or None (rules only).
+    `outlook_model`: the outlook learned from published decisions (outlook_model.py), or None (the rule alone)."""
 
-    def __init__(self, retriever: HybridRetriever, llm_model=None, analyzer: FactorAnalyzer | None = None):
+    def __init__(self, retriever: HybridRetriever, llm_model=None, analyzer: FactorAnalyzer | None = None,
+                 outlook_model: OutlookModel | None = None):
         self.retriever = retriever
+        self.outlook_model = outlook_model
         # the negation reader overlays its words on the retrieval tokenizer's dictionary (not a second 63 MB copy)
         tokenizer = getattr(retriever, "tokenizer", None)
         self.analyzer = analyzer or FactorAnalyzer(
@@ -54,11 +58,15 @@ class ToleranceService:
         """The checklist for one situation (rules; the LLM fills the same schema when configured)."""
         situation = check_situation(situation)
         findings = self.analyzer.findings(situation)
-        outlook = judge(findings)
+        outlook = rule = judge(findings)
+        if self.outlook_model is not None and rule == UNDECIDED:  # embedding it: most of such a screening (~75 ms)
+            outlook = self.outlook_model.decide(findings, rule, self.retriever.embeddings.embed_query(situation))
         rules = self.finder.gather(situation, findings, outlook)
+        # read like published decisions that were not tolerated; the unstated facts are still asked for
+        reasoning = explain(outlook, findings, rules) if outlook == rule else explain_learned(findings, rules)
         result = ToleranceAssessment(
-            situation=situation, factors=findings, outlook=outlook, reasoning=explain(outlook, findings, rules),
+            situation=situation, factors=findings, outlook=outlook, reasoning=reasoning,
             criteria=rules.criteria, exclusions=rules.exclusions, similar_cases=rules.similar_cases,
-            procedure=rules.procedure, questions_to_clarify=questions(outlook, findings),
+            procedure=rules.procedure, questions_to_clarify=questions(rule, findings),
             citations=rules.citations, key_citations=list(rules.key))
         return result if self.llm_model is None else fill_with_llm(self.llm_model, result)
