@@ -78,7 +78,7 @@ class TrainingCases:
         training cases)."""
         x, y = self.design(**setting), [r["expected_outlook"] for r in self.rows]
         if extra_x is not None and len(extra_x):
-            x, y = np.vstack([x, extra_x]), [*y, *extra_y]
+            x, y = (np.vstack([x, extra_x]) if len(x) else extra_x), [*y, *extra_y]
         return OutlookModel.fit(x, y, self.parts.store.model)
 
 
