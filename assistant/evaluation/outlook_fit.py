@@ -40,11 +40,15 @@ def training_rows(files: Sequence[str] = TRAINING_FILES) -> list[dict]:
     return load_situations([ROOT / f for f in files])
 
 
-def shares_case(row: dict, rows: Sequence[dict]) -> bool:
-    """Does `row` share an id, a report or a retold original with any of `rows`?"""
-    ids = {r.get("id") for r in rows if r.get("id")}
-    mine = {row.get("id"), row.get("derived_from")} - {None, ""}
-    return bool(mine & ids or report_sources([row]) & report_sources(rows))
+def _cases(rows: Sequence[dict]) -> tuple[set[str], set[str]]:
+    """The ids and the report URLs of `rows`."""
+    return {r["id"] for r in rows if r.get("id")}, report_sources(rows)
+
+
+def shares_case(row: dict, cases: tuple[set[str], set[str]]) -> bool:
+    """Does `row` share an id, a report or a retold original with the rows whose `_cases` these are?"""
+    ids, sources = cases
+    return bool({row.get("id"), row.get("derived_from")} & ids or report_sources([row]) & sources)
 
 
 def designs(parts: Components, analyzer: FactorAnalyzer, rows: Sequence[dict]) -> np.ndarray:
@@ -59,24 +63,24 @@ def designs(parts: Components, analyzer: FactorAnalyzer, rows: Sequence[dict]) -
 
 
 class TrainingCases:
-    """The training cases less those sharing a case with the rows scored, read once per reading setting."""
+    """The training cases less those sharing a case with the rows scored, read with the product's settings (the
+    learned outlook is fitted on readings made with them)."""
 
     def __init__(self, parts: Components, scored: Sequence[dict], files: Sequence[str] = TRAINING_FILES):
         self.parts = parts
-        self.rows = [r for r in training_rows(files) if not shares_case(r, scored)]
+        cases = _cases(scored)
+        self.rows = [r for r in training_rows(files) if not shares_case(r, cases)]
         self.analyzer = analyzer_without(parts, [*self.rows, *scored])
-        self._designs: dict[tuple, np.ndarray] = {}
+        self._design: np.ndarray | None = None
 
-    def design(self, **setting) -> np.ndarray:
-        key = tuple(sorted(setting.items()))
-        if key not in self._designs:
-            self._designs[key] = designs(self.parts, self.analyzer.variant(**setting), self.rows)
-        return self._designs[key]
+    def design(self) -> np.ndarray:
+        if self._design is None:
+            self._design = designs(self.parts, self.analyzer, self.rows)
+        return self._design
 
-    def fit(self, extra_x: np.ndarray | None = None, extra_y: Sequence[str] = (), **setting) -> OutlookModel:
-        """The model on these cases (read with `setting`) and on `extra` rows already designed (a fold's own
-        training cases)."""
-        x, y = self.design(**setting), [r["expected_outlook"] for r in self.rows]
+    def fit(self, extra_x: np.ndarray | None = None, extra_y: Sequence[str] = ()) -> OutlookModel:
+        """The model on these cases and on `extra` rows already designed (a fold's own training cases)."""
+        x, y = self.design(), [r["expected_outlook"] for r in self.rows]
         if extra_x is not None and len(extra_x):
             x, y = (np.vstack([x, extra_x]) if len(x) else extra_x), [*y, *extra_y]
         return OutlookModel.fit(x, y, self.parts.store.model)
@@ -85,16 +89,8 @@ class TrainingCases:
 def trains_on(scored: Sequence[dict]) -> bool:
     """Was the shipped learned outlook fitted on any case of `scored`? (Not knowable without the training files:
     an installed copy scoring its own set then uses the weights as shipped.)"""
+    cases = _cases(scored)
     try:
-        return any(shares_case(r, scored) for r in training_rows())
+        return any(shares_case(r, cases) for r in training_rows())
     except AssistantError:
         return False
-
-
-def refitted(parts: Components, scored: Sequence[dict]) -> OutlookModel | None:
-    """The learned outlook as shipped when none of its training cases is among the rows scored, else refitted
-    without them; None when the embedder has none (the rule alone, as the product screens)."""
-    shipped = OutlookModel.load(parts.store.model)
-    if shipped is None or not trains_on(scored):
-        return shipped
-    return TrainingCases(parts, scored).fit()

@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from assistant.components import Components
-from assistant.evaluation.outlook_fit import refitted, trains_on
+from assistant.evaluation.outlook_fit import TrainingCases, trains_on
 from assistant.evaluation.situations import OUTLOOKS, analyzer_without, clauses_from, load_situations
 from assistant.grounding.text import marker_numbers
+from assistant.tolerance.outlook_model import OutlookModel
 from assistant.tolerance.rules import is_three_distinctions
 from assistant.tolerance.service import ToleranceService
 from assistant.tolerance.types import ToleranceAssessment
@@ -26,11 +27,13 @@ from assistant.tolerance.types import ToleranceAssessment
 def screener(parts: Components, rows: list[dict]) -> tuple[ToleranceService, int]:
     """The screening to score `rows` with, and how many example clauses were left out for it: the product's
     own when nothing of it was fitted on the set, else one whose clause reader is fitted without the clauses of
-    the set's reports and whose learned outlook without the set's cases (outlook_fit.refitted)."""
-    left_out = clauses_from(rows)
-    if not left_out and not trains_on(rows):
+    the set's reports and whose learned outlook is refitted without the set's cases (outlook_fit.TrainingCases)."""
+    left_out, overlap = clauses_from(rows), trains_on(rows)
+    if not left_out and not overlap:
         return parts.tolerance(), 0
-    model = refitted(parts, rows)
+    model = OutlookModel.load(parts.store.model)  # None for an embedder without one: the rule alone
+    if model is not None and overlap:
+        model = TrainingCases(parts, rows).fit()
     return ToleranceService(parts.retriever(), parts.chat_model, analyzer_without(parts, rows), model), left_out
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 from sklearn.model_selection import GroupKFold
 
 from assistant.components import Components
@@ -88,7 +87,8 @@ def run_tolerance_folds(parts: Components, path: Path | Sequence[Path], k: int =
     readings = Readings(service.analyzer, rows)
     shipped_model = OutlookModel.load(parts.store.model)
     training = TrainingCases(parts, rows) if shipped_model is not None else None
-    designed: dict[tuple, np.ndarray] = {}  # the set's own cases as the learned outlook reads them, per setting
+    # the set's own cases as the learned outlook reads them (the product's settings)
+    own = designs(parts, training.analyzer, rows) if training is not None else None
     results: list = [None] * len(rows)
     folds = []
     shipped_key = (COMBINE, THRESHOLD, DECISIVE_THRESHOLD)
@@ -97,11 +97,7 @@ def run_tolerance_folds(parts: Components, path: Path | Sequence[Path], k: int =
         # with them (choosing the reading for the rule alone chose 0.25, which leaves the learned outlook less to do)
         key = shipped_key if training is not None else readings.best(list(train))
         setting = dict(zip(SETTING, key))
-        model = None
-        if training is not None:
-            if key not in designed:
-                designed[key] = designs(parts, training.analyzer.variant(**setting), rows)
-            model = training.fit(designed[key][train], [rows[i]["expected_outlook"] for i in train], **setting)
+        model = None if training is None else training.fit(own[train], [rows[i]["expected_outlook"] for i in train])
         fold = ToleranceService(parts.retriever(), service.llm_model, service.analyzer.variant(**setting), model)
         for i in test:
             results[i] = fold.assess(rows[i]["situation"])

@@ -110,13 +110,11 @@ class OutlookModel:
             min_probability: float = MIN_PROBABILITY) -> OutlookModel:
         """From rows of `design` and their outcomes; classes balanced (published tolerated cases are few)."""
         from sklearn.linear_model import LogisticRegression  # ~1 s to import: only when fitting
+        from sklearn.preprocessing import StandardScaler
 
-        means, scales = x.mean(axis=0), x.std(axis=0)
-        scales[scales == 0] = 1.0
-        model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit((x - means) / scales, list(y))
-        if len(model.classes_) < 2:
-            raise ValueError("拟合结论模型至少需要两种结论的情况")
-        return cls(embedder, tuple(model.classes_.tolist()), means, scales,
+        scaler = StandardScaler().fit(x)  # its mean and scale are kept, so the weights apply without sklearn
+        model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit(scaler.transform(x), list(y))
+        return cls(embedder, tuple(model.classes_.tolist()), scaler.mean_, scaler.scale_,
                    np.atleast_2d(model.coef_), np.atleast_1d(model.intercept_), min_probability)
 
     def probabilities(self, x: np.ndarray) -> dict[str, float]:
