@@ -56,7 +56,13 @@ def test_tolerance_eval(shared_index, name):
     # collected at stop 30 by a helper that never saw the method and scored once, blind: 10/14 with the code of stop 29
     # and of stop 30 alike (the two tolerated cases read likely; three punished read 「信息不足」, 3 of the 10 stated);
     # 10/14 at stop 33 too (「信息不足」 where stated 0.30 → 0.10), one case of drift allowed
-    ("tolerance-real-heldout-5.jsonl", 0.64, 0.30)])
+    ("tolerance-real-heldout-5.jsonl", 0.64, 0.30),
+    # collected at stop 34 by two helpers that never saw the method (every case punished despite a public motive: no
+    # tolerated case the search found was new) and scored once, blind, with the code of stop 33: 7/10, 「信息不足」 for
+    # none; the three misses read 「可能容错」 (a duty left undone told beside 「一分没进自己腰包」, earmarked poverty money
+    # lent to the village, bonuses decided collectively but outside the budget). 7/10 with the model refitted on it and
+    # the set left out; one case of drift allowed
+    ("tolerance-real-heldout-6.jsonl", 0.60, 0.10)])
 def test_real_decisions_nobody_tuned_for(shared_index, name, reached, insufficient):
     """Published decisions no cue, clause or rule was written from (docs/benchmarks.md): the figures reached."""
     result = run_tolerance_eval(Components.load(shared_index), EVAL / name)

@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parents[2]
 TRAINING_FILES = ("eval/tolerance.jsonl", "eval/tolerance-heldout.jsonl", "eval/tolerance-real-dev.jsonl",
                   "eval/tolerance-real-heldout.jsonl", "eval/tolerance-real-blind.jsonl",
                   "eval/tolerance-real-heldout-2.jsonl", "eval/tolerance-real-heldout-3.jsonl",
-                  "eval/tolerance-real-heldout-4.jsonl", "eval/tolerance-real-heldout-5.jsonl")
+                  "eval/tolerance-real-heldout-4.jsonl", "eval/tolerance-real-heldout-5.jsonl",
+                  "eval/tolerance-real-heldout-6.jsonl")
 
 
 def training_rows(files: Sequence[str] = TRAINING_FILES) -> list[dict]:
