@@ -20,7 +20,7 @@ alone 0.761 (0.94); the model also free to reassure where the rule says 「信�
 situation with a public motive and nothing else (「为了尽快完成上级交办的任务，我简化了几项审批环节」) then reads
 「可能容错」 —; only withholding, as shipped, 0.803 (0.94); free wherever no decisive fact was read 0.803 (0.86).
 Each set scored with the model fitted without it: 151 → 156 of 188, no likely_tolerable precision lower.
-Refitted with a tenth set (stop 34; 198 cases): the folds 0.813 (the rule 0.758), each set 163 of 198.
+Refitted with a tenth set (stop 34; 198 cases): the folds 0.813 (the rule 0.763), each set 165 of 198.
 Its weights are data (resources/outlook-<embedder>.json) and hold only for the embedder they were fitted with;
 another embedder screens by the rule alone.
 """
