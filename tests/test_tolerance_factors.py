@@ -77,6 +77,28 @@ def test_repeat_after_a_warning_is_read_across_clauses(analyzer):
     assert verdicts(analyzer, "系统上线后又出现了数据错乱")["prohibition"] == "not stated"
 
 
+def _against(analyzer: FactorAnalyzer, text: str) -> set[tuple[str, str]]:
+    return {(m.factor, m.strength) for m in analyzer.matches(text) if m.verdict == "against"}
+
+
+@pytest.mark.parametrize("text, read", [
+    # earmarked money lent or moved is diverted, in one clause or across clauses
+    ("我们把救灾专项资金借给了合作社周转", True),
+    ("上面拨的专项资金一时用不完，我让会计调走了一部分", True),
+    # advanced pending the earmarked money, or allocated by the county: nothing diverted
+    ("扶贫专项资金迟迟没到位，村里先垫付了材料款", False),
+    ("这笔专项资金是县财政调拨的，全部用在修桥上", False),
+    # a rectification notice carried on past is a warning ignored; not hearing of a rule, or not understanding, is not
+    ("镇里发了整改通知，我们就没停", True),
+    ("检查组指出问题以后，这事我没管", True),
+    ("上级通报以后，我没听说还有新的要求", False),
+    ("巡察指出问题以后，我不理解为什么要这样整改", False),
+])
+def test_money_moved_and_a_notice_carried_on_past_are_read(analyzer, text, read):
+    assert (("knowingly", "decisive") in _against(analyzer, text)
+            or ("prohibition", "decisive") in _against(analyzer, text)) == read, text
+
+
 def test_evidence_is_an_exact_substring_and_every_factor_is_reported(analyzer):
     text = ("我们在全市率先试点一窗受理，方案经局党组会议研究通过，当时没有相关的规定。"
             "整个过程中我个人没有拿任何好处，发现问题后立即整改。")
