@@ -5,6 +5,7 @@
 - startup: `assistant --help`, cold start, unchanged re-ingest, first ingest;
 - fit-refusal: the refusal decision, with its curve on questions it was not fitted to;
 - fit-outlook: the tolerance screening's learned outlook, with its figures on cases it was not fitted to;
+- tolerance-misses: the tolerance screening's held-out misses, each with what the readers found;
 - fusion-by-length: BM25's weight in the fusion by question length, chosen leave-one-set-out;
 - question-bank: the bank of questions already answered (assistant/resources/question_bank.*);
 - query-adapter: a linear adapter on the question's vector, fitted and judged leave-one-set-out (not shipped);
@@ -29,13 +30,14 @@ from bench import (
     run_soak,
     scale,
     startup,
+    tolerance_misses,
     typed,
 )
 
 COMMANDS = {"benchmark": run_benchmark.main, "soak": run_soak.main, "startup": startup.main,
             "fit-refusal": fit_refusal.main, "fit-outlook": fit_outlook.main, "fusion-by-length": fusion_by_length.main,
             "question-bank": question_bank.main, "query-adapter": query_adapter.main, "scale": scale.main,
-            "kbs": kb_memory.main, "typed": typed.main}
+            "kbs": kb_memory.main, "typed": typed.main, "tolerance-misses": tolerance_misses.main}
 
 
 def main(argv: list[str]) -> int:

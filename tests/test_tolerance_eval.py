@@ -199,3 +199,27 @@ def test_eval_tolerance_folds_on_the_real_case_set(shared_index):
     for figures in (result["heldout"], result["dev"]):
         assert figures["key_citation_share"] == 1.0
         assert set(figures["per_outlook"]) == {"likely_tolerable", "unlikely", "insufficient_information"}
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+def test_the_held_out_misses_are_listed_with_what_was_read(shared_index, capsys, monkeypatch):
+    """`python -m bench tolerance-misses` lists each situation the folds screen wrong, with the rule's outlook on
+    the folds' readings: where the two differ, the learned outlook only ever withheld a 「信息不足」."""
+    from bench.__main__ import main
+
+    monkeypatch.setenv("ASSISTANT_EMBEDDING_CACHE", str(shared_index.embedding_cache))
+    name = "tolerance-real-heldout-4.jsonl"  # the set with most misses: tolerated cases revoked on review
+    assert main(["tolerance-misses", "--index-dir", str(shared_index.index_dir), "--questions", str(EVAL / name)]) == 0
+    out = capsys.readouterr().out
+    misses = [line for line in out.splitlines() if "：预期 " in line]
+    assert out.startswith(f"24 个情况，5 折留出判错 {len(misses)} 个") and len(misses) >= 5
+    ids = {json.loads(line)["id"] for line in (EVAL / name).read_text(encoding="utf-8").splitlines()}
+    for line in misses:
+        case, rest = line.split("：", 1)
+        expected, heldout, rule = (part.split(" ")[1] for part in rest.split("，"))
+        assert case in ids and expected != heldout
+        assert heldout == rule or (rule, heldout) == ("insufficient_information", "unlikely"), line
+    assert main(["tolerance-misses", "--index-dir", str(shared_index.index_dir), "--questions",
+                 str(EVAL / "nope.jsonl")]) == 1
+    assert capsys.readouterr().err.startswith("错误：")
