@@ -4,11 +4,10 @@ one by one:
     python -m bench tolerance-misses --index-dir <index> --questions <set> [--questions <set> …] [--folds 5]
 
 For each situation the folds screen wrong (as `assistant eval-tolerance --folds` does): the expected outlook, the
-folds' outlook, and the rule's outlook on the same readings — where the two differ, the learned outlook withheld
-the rule's 「信息不足」 —, then every factor read, with its verdict, its weight, whether a cue or the clause reader
-found it, and the words. The readings are the folds' own: the clause reader fitted without the clauses written
-from the sets' reports, with the product's settings. docs/benchmarks.md (stop 35) sorts the 139 real decisions'
-misses by what they would take.
+folds' outlook, and the rule's outlook on the same findings — where the two differ, the learned outlook withheld
+the rule's 「信息不足」 —, then every factor the fold read, with its verdict, its weight, whether a cue or the
+clause reader found it, and the words. Nothing is read again: these are the findings of the fold's own screening.
+docs/benchmarks.md (stop 35) sorts the 139 real decisions' misses by what they would take.
 """
 
 from __future__ import annotations
@@ -18,10 +17,9 @@ from pathlib import Path
 
 from assistant.components import Components
 from assistant.evaluation.situations import load_situations
-from assistant.evaluation.tolerance_eval import screener
-from assistant.evaluation.tolerance_folds import Readings, run_tolerance_folds
+from assistant.evaluation.tolerance_eval import score
+from assistant.evaluation.tolerance_folds import screen_folds
 from assistant.settings import load_settings
-from assistant.tolerance.factors import COMBINE, DECISIVE_THRESHOLD, THRESHOLD, combine_findings, counts
 from assistant.tolerance.outlook import judge
 
 
@@ -33,16 +31,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     parts = Components.load(load_settings(index_dir=args.index_dir))
     rows = load_situations(args.questions)
-    heldout = run_tolerance_folds(parts, args.questions, args.folds)["heldout"]
-    readings = Readings(screener(parts, rows)[0].analyzer, rows)
-    wrong = [(i, item) for i, item in enumerate(heldout["items"]) if item["expected"] != item["predicted"]]
+    run = screen_folds(parts, rows, args.folds)
+    heldout = score(rows, run.results)
+    wrong = [i for i, item in enumerate(heldout["items"]) if item["expected"] != item["predicted"]]
     print(f"{len(rows)} 个情况，{args.folds} 折留出判错 {len(wrong)} 个（准确率 {heldout['accuracy']}）")
-    for i, item in wrong:
-        read = [m for m in readings.read[i] if counts(m, THRESHOLD, DECISIVE_THRESHOLD)]
-        findings = combine_findings(readings.cues[i], read, COMBINE)
-        cued = {m.factor for m in readings.cues[i]}
-        print(f"\n{item['id']}：预期 {item['expected']}，留出 {item['predicted']}，规则 {judge(findings)}")
-        for f in findings:
+    for i in wrong:
+        result, cued = run.results[i], {m.factor for m in run.readings.cues[i]}
+        print(f"\n{rows[i].get('id', i + 1)}：预期 {rows[i]['expected_outlook']}，留出 {result.outlook}，"
+              f"规则 {judge(result.factors)}")
+        for f in result.factors:
             if f.verdict != "not stated":
                 by = "提示词" if f.factor in cued else "短句读取"
                 words = " | ".join(e[:40] for e in f.evidence[:2])

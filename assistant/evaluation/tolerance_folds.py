@@ -17,6 +17,7 @@ training cases include the set).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from sklearn.model_selection import GroupKFold
@@ -37,6 +38,7 @@ from assistant.tolerance.factors import (
 from assistant.tolerance.outlook import judge
 from assistant.tolerance.outlook_model import OutlookModel
 from assistant.tolerance.service import ToleranceService
+from assistant.tolerance.types import ToleranceAssessment
 
 THRESHOLDS = (0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6)
 # Not below 0.4 (it was 0 — a decisive reading counting at `threshold` — until stop 26): on the 95 decisions the
@@ -48,6 +50,7 @@ DECISIVE_THRESHOLDS = (0.4, 0.5, 0.6)
 GRID = [("cues", 1.0, 1.0)] + [(c, t, d) for c in ("cues_first", "merged", "reader") for t in THRESHOLDS
                                for d in sorted({max(d, t) for d in DECISIVE_THRESHOLDS})]
 SETTING = ("combine", "threshold", "decisive_threshold")
+SHIPPED = (COMBINE, THRESHOLD, DECISIVE_THRESHOLD)  # the reading settings the product ships
 
 
 def groups(rows: list[dict]) -> list[str]:
@@ -80,9 +83,22 @@ class Readings:
         return max(GRID, key=lambda p: self.accuracy(indices, *p))
 
 
-def run_tolerance_folds(parts: Components, path: Path | Sequence[Path], k: int = 5) -> dict:
-    """Held-out figures over k grouped folds, the whole set as shipped beside them, and each fold's choice."""
-    rows = load_situations(path)
+@dataclass
+class FoldRun:
+    """The set screened on held-out folds: each situation's assessment by the fold that held it out, and what the
+    folds shared (the screener without the set's clauses, the readings taken once, each fold's choice)."""
+
+    rows: list[dict]
+    service: ToleranceService
+    clauses_left_out: int
+    readings: Readings
+    results: list[ToleranceAssessment]
+    folds: list[dict]
+    shipped_model: OutlookModel | None
+
+
+def screen_folds(parts: Components, rows: list[dict], k: int = 5) -> FoldRun:
+    """Each situation screened by a fold that did not see its report (see the module docstring)."""
     service, left_out = screener(parts, rows)
     readings = Readings(service.analyzer, rows)
     shipped_model = OutlookModel.load(parts.store.model)
@@ -91,11 +107,10 @@ def run_tolerance_folds(parts: Components, path: Path | Sequence[Path], k: int =
     own = designs(parts, training.analyzer, rows) if training is not None else None
     results: list = [None] * len(rows)
     folds = []
-    shipped_key = (COMBINE, THRESHOLD, DECISIVE_THRESHOLD)
     for train, test in GroupKFold(n_splits=k).split(rows, groups=groups(rows)):
         # with a learned outlook the product's reading settings: the outlook is what is fitted, on readings made
         # with them (choosing the reading for the rule alone chose 0.25, which leaves the learned outlook less to do)
-        key = shipped_key if training is not None else readings.best(list(train))
+        key = SHIPPED if training is not None else readings.best(list(train))
         setting = dict(zip(SETTING, key))
         model = None if training is None else training.fit(own[train], [rows[i]["expected_outlook"] for i in train])
         fold = ToleranceService(parts.retriever(), service.llm_model, service.analyzer.variant(**setting), model)
@@ -103,9 +118,16 @@ def run_tolerance_folds(parts: Components, path: Path | Sequence[Path], k: int =
             results[i] = fold.assess(rows[i]["situation"])
         folds.append({"test": [rows[i].get("id", "") for i in test], **setting,
                       "train_accuracy": round(readings.accuracy(list(train), *key), 4)})
-    as_shipped = ToleranceService(parts.retriever(), service.llm_model, service.analyzer, shipped_model)
+    return FoldRun(rows, service, left_out, readings, results, folds, shipped_model)
+
+
+def run_tolerance_folds(parts: Components, path: Path | Sequence[Path], k: int = 5) -> dict:
+    """Held-out figures over k grouped folds, the whole set as shipped beside them, and each fold's choice."""
+    rows = load_situations(path)
+    run = screen_folds(parts, rows, k)
+    as_shipped = ToleranceService(parts.retriever(), run.service.llm_model, run.service.analyzer, run.shipped_model)
     shipped = [as_shipped.assess(r["situation"]) for r in rows]
-    return {"k": k, "clauses_left_out": left_out, "folds": folds, "heldout": score(rows, results),
-            "dev": score(rows, shipped), "learned_outlook": training is not None,
-            "shipped": dict(zip(SETTING, shipped_key)),
-            "best_on_all": dict(zip(SETTING, readings.best(list(range(len(rows))))))}
+    return {"k": k, "clauses_left_out": run.clauses_left_out, "folds": run.folds, "heldout": score(rows, run.results),
+            "dev": score(rows, shipped), "learned_outlook": run.shipped_model is not None,
+            "shipped": dict(zip(SETTING, SHIPPED)),
+            "best_on_all": dict(zip(SETTING, run.readings.best(list(range(len(rows))))))}
